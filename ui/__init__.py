@@ -1,0 +1,1 @@
+"""Serving people: application services, the ``minhchung`` CLI, the Streamlit app and exports."""

@@ -1,0 +1,9 @@
+"""`minhchung backup` — placeholder until the feature lands."""
+
+import typer
+
+from minhchung.ui.commands import pending
+
+
+def register(app: typer.Typer) -> None:
+    pending(app, "backup", "Sao lưu và khôi phục")

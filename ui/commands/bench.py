@@ -1,0 +1,9 @@
+"""`minhchung bench` — placeholder until the feature lands."""
+
+import typer
+
+from minhchung.ui.commands import pending
+
+
+def register(app: typer.Typer) -> None:
+    pending(app, "bench", "Đo hiệu năng")

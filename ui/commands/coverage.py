@@ -1,0 +1,9 @@
+"""`minhchung coverage` — placeholder until the feature lands."""
+
+import typer
+
+from minhchung.ui.commands import pending
+
+
+def register(app: typer.Typer) -> None:
+    pending(app, "coverage", "Độ phủ tiêu chí")

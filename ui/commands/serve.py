@@ -1,0 +1,9 @@
+"""`minhchung serve` — placeholder until the feature lands."""
+
+import typer
+
+from minhchung.ui.commands import pending
+
+
+def register(app: typer.Typer) -> None:
+    pending(app, "serve", "Chạy ứng dụng web")

@@ -1,0 +1,45 @@
+"""The application context: settings plus the opened store, built once per process.
+
+Commands and Streamlit pages receive an :class:`AppContext` and pass its parts down; nothing in
+minhchung keeps module-level mutable state. Opening a fresh data folder migrates the database and
+creates the default school, period and first admin, so no command asks set-up questions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from minhchung.index.store import Database
+from minhchung.ui.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database = field(init=False)
+    bootstrap: object | None = field(default=None, init=False)  # BootstrapResult of this open
+
+    def __post_init__(self) -> None:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.settings.db_url)
+        self.db.migrate()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> AppContext:
+        """Open (and on first use initialise) the data folder named by the settings."""
+        context = cls(settings or Settings())
+        from minhchung.ui.services.bootstrap import ensure_defaults
+
+        ensure_defaults(context)
+        return context
+
+    @cached_property
+    def blobs(self):
+        """The content-addressed store of originals (``<home>/originals``)."""
+        from minhchung.ingest.blobstore import BlobStore
+
+        return BlobStore(self.settings.originals_dir)
+
+    def close(self) -> None:
+        self.db.dispose()
