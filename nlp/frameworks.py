@@ -81,36 +81,35 @@ class UnknownFrameworkError(FrameworkError):
 
     def __init__(self, framework_id: str, known: Iterable[str]) -> None:
         known_list = ", ".join(known)
-        super().__init__(
-            "index.json",
-            "frameworks",
+        MinhchungError.__init__(
+            self,
             f"unknown framework id {framework_id!r}; known: {known_list}",
-            f"không có bộ tiêu chuẩn “{framework_id}”. Các mã hợp lệ: {known_list}",
+            f"Không có bộ tiêu chuẩn “{framework_id}”. Các mã hợp lệ: {known_list}",
         )
-        self.framework_id = framework_id
+        self.file, self.field, self.framework_id = "index.json", "frameworks", framework_id
 
 
 class UnknownCriterionError(FrameworkError):
     """A criterion id that the framework does not have (e.g. a typo in ``--criterion``)."""
 
     def __init__(self, framework_id: str, criterion_id: str) -> None:
-        super().__init__(
-            f"{framework_id}.json",
-            "standards.criteria",
+        MinhchungError.__init__(
+            self,
             f"no criterion {criterion_id!r} in framework {framework_id}",
-            f"không có tiêu chí “{criterion_id}” trong bộ {framework_id}",
+            f"Không có tiêu chí “{criterion_id}” trong bộ tiêu chuẩn {framework_id}.",
         )
+        self.file, self.field = f"{framework_id}.json", "standards.criteria"
 
 
 class UnknownLevelError(FrameworkError):
     def __init__(self, level: str, known: Iterable[str]) -> None:
         known_list = ", ".join(known)
-        super().__init__(
-            "index.json",
-            "defaults",
+        MinhchungError.__init__(
+            self,
             f"no default framework for institution level {level!r}; known: {known_list}",
-            f"không có bộ tiêu chuẩn mặc định cho cấp học “{level}”. Các cấp hợp lệ: {known_list}",
+            f"Không có bộ tiêu chuẩn mặc định cho cấp học “{level}”. Các cấp hợp lệ: {known_list}",
         )
+        self.file, self.field = "index.json", "defaults"
 
 
 # --- models ------------------------------------------------------------------------------------
