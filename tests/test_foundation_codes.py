@@ -1,0 +1,108 @@
+"""Evidence codes: formats of every framework, parsing of every form, collision-free allocation."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from minhchung.index.codes import CodeError, allocate_seq, find_codes, parse_code, reserve_seq, validate_code
+from minhchung.index.store import Database
+
+TT57 = "MC.{standard}.{criterion}.{seq:02d}"
+CV5932 = "[H{box}-{standard}.{criterion}-{seq:02d}]"
+
+
+@pytest.mark.parametrize(
+    ("text", "standard", "criterion", "seq", "box"),
+    [
+        ("MC.1.3.01", 1, 3, 1, None),
+        ("mc . 2 . 1 . 05", 2, 1, 5, None),
+        ("[H1-1.10-03]", 1, 10, 3, 1),
+        ("H1-1.1-01", 1, 1, 1, 1),
+        ("[H12–5.6–14]", 5, 6, 14, 12),  # en dash from a word processor
+        ("1.1-01", 1, 1, 1, None),
+    ],
+)
+def test_parse_every_form(text, standard, criterion, seq, box) -> None:
+    code = parse_code(text)
+    assert (code.standard, code.criterion, code.seq, code.box) == (standard, criterion, seq, box)
+
+
+@pytest.mark.parametrize("text", ["", "MC.1.3", "H1-1.1", "MC.0.1.01", "[H1-1.1-00]", "Quyết định 12/QĐ", "1.1"])
+def test_malformed_codes_are_rejected_with_a_hint(text) -> None:
+    with pytest.raises(CodeError) as raised:
+        parse_code(text)
+    assert "MC.1.3.01" in raised.value.message_vi
+
+
+def test_format_round_trip() -> None:
+    assert parse_code("MC.1.3.01").format(TT57) == "MC.1.3.01"
+    assert parse_code("[H1-1.10-03]").format(CV5932) == "[H1-1.10-03]"
+    with pytest.raises(CodeError):
+        parse_code("MC.1.3.01").format(CV5932)  # a box is required
+
+
+def test_validate_against_framework() -> None:
+    criteria = {"1.1", "1.2", "1.3"}
+    assert validate_code("MC.1.3.02", TT57, criteria).seq == 2
+    with pytest.raises(CodeError, match="criterion 1.9"):
+        validate_code("MC.1.9.01", TT57, criteria)
+    with pytest.raises(CodeError, match="template"):
+        validate_code("[H1-1.1-01]", TT57, criteria)
+
+
+def test_find_codes_in_report_prose() -> None:
+    text = "Nhà trường ban hành kế hoạch năm học (MC.1.1.01, MC.1.1.02); xem thêm [H1-1.2-03]."
+    assert find_codes(text) == ["MC.1.1.01", "MC.1.1.02", "[H1-1.2-03]"]
+
+
+def _seeded_db(tmp_path) -> Database:
+    from minhchung.index.store import Period, School
+
+    db = Database(f"sqlite:///{tmp_path / 'codes.db'}")
+    db.migrate()
+    with db.session() as session:
+        school = School(name="THCS Hòa Bình", level="thcs")
+        session.add(school)
+        session.flush()
+        session.add(Period(school_id=school.id, name="2026-2027", school_year="2026-2027", framework_id="tt57-pt"))
+    return db
+
+
+def test_allocation_is_sequential_per_criterion_and_never_reuses(tmp_path) -> None:
+    db = _seeded_db(tmp_path)
+    key = dict(school_id=1, period_id=1, framework_id="tt57-pt")
+    with db.write() as session:
+        taken = [allocate_seq(session, criterion="1.2", **key) for _ in range(3)]
+        other = allocate_seq(session, criterion="2.1", **key)
+        reserve_seq(session, criterion="1.2", seq=10, **key)  # an imported MC.1.2.10
+        after_import = allocate_seq(session, criterion="1.2", **key)
+    assert taken == [1, 2, 3]
+    assert other == 1
+    assert after_import == 11
+
+
+def test_concurrent_allocations_never_collide(tmp_path) -> None:
+    db = _seeded_db(tmp_path)
+    results: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            for _ in range(10):
+                with db.write() as session:
+                    seq = allocate_seq(session, school_id=1, period_id=1, framework_id="tt57-pt", criterion="1.3")
+                with lock:
+                    results.append(seq)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(results) == list(range(1, 61))
