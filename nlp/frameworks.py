@@ -280,6 +280,7 @@ class Framework(_Model):
     confidence: Mark
     confidence_note: VnText | None = None
     appendix_note: VnText | None = None
+    suggested_evidence_note: VnText | None = Field(None, description="set when suggested evidence is not official text")
     standards: tuple[Standard, ...] = Field(min_length=1)
     mapping_to: FrameworkMapping | None = None
 

@@ -138,6 +138,14 @@ def test_2018_frameworks_invent_no_indicators(framework_id):
     assert all(c.indicators == () for c in framework.criteria())
     assert framework.levels == ("Mức 1", "Mức 2", "Mức 3", "Mức 4")
     assert framework.evidence_list_columns[0] == "Tiêu chí" and len(framework.evidence_list_columns) == 7
+    # practice-based suggestions are labelled as not official
+    assert framework.suggested_evidence_note and "không phải văn bản chính thức" in framework.suggested_evidence_note
+    assert framework.criterion("1.1").suggested_evidence
+
+
+def test_tt17_has_practice_suggestions_for_every_criterion():
+    assert all(c.suggested_evidence for c in load_framework("tt17-2018").criteria())
+    assert all(load_framework(fid).suggested_evidence_note is None for fid in TT57)
 
 
 def test_unconfirmed_titles_are_marked():

@@ -100,6 +100,8 @@ def _header_lines(fw: Framework) -> list[str]:
         "Danh mục minh chứng: " + " | ".join(fw.evidence_list_columns),
         f"Quy tắc xếp mức nhà trường ({fw.rating_rule.legal_ref}, độ tin cậy {fw.rating_rule.confidence}): {fw.rating_rule.sentence}",
     ]
+    if fw.suggested_evidence_note:
+        lines.append(f"[dim]Minh chứng gợi ý: {fw.suggested_evidence_note}[/dim]")
     if fw.confidence_note:
         lines.append(f"[dim]Độ tin cậy chung {fw.confidence}: {fw.confidence_note}[/dim]")
     return lines
