@@ -40,7 +40,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from minhchung.ingest.errors import MinhchungError
 from minhchung.ingest.normalize import normalize_text
@@ -310,11 +321,12 @@ class Framework(_Model):
         """Standard and criterion titles whose mark the framework's scale calls unconfirmed."""
         found: list[UnconfirmedTitle] = []
         for s in self.standards:
-            if not self.is_confirmed(s.confidence):
-                found.append(UnconfirmedTitle(kind="standard", id=str(s.number), title=s.title, confidence=s.confidence, note=s.confidence_note))
-            for c in s.criteria:
-                if not self.is_confirmed(c.confidence):
-                    found.append(UnconfirmedTitle(kind="criterion", id=c.id, title=c.title, confidence=c.confidence, note=c.confidence_note))
+            entries = [("standard", str(s.number), s)] + [("criterion", c.id, c) for c in s.criteria]
+            found += [
+                UnconfirmedTitle(kind=kind, id=key, title=e.title, confidence=e.confidence, note=e.confidence_note)
+                for kind, key, e in entries
+                if not self.is_confirmed(e.confidence)
+            ]
         return tuple(found)
 
 
@@ -350,7 +362,11 @@ def _consistency_problems(fw: Framework) -> Iterable[str]:
 
 
 def _mark_problems(fw: Framework) -> Iterable[str]:
-    marks: list[tuple[str, Mark | None]] = [("confidence", fw.confidence), ("rating_rule.confidence", fw.rating_rule.confidence), ("legal_basis.confidence", fw.legal_basis.confidence)]
+    marks: list[tuple[str, Mark | None]] = [
+        ("confidence", fw.confidence),
+        ("rating_rule.confidence", fw.rating_rule.confidence),
+        ("legal_basis.confidence", fw.legal_basis.confidence),
+    ]
     marks += [(f"legal_basis.amended_by[{i}].confidence", d.confidence) for i, d in enumerate(fw.legal_basis.amended_by)]
     marks += [(f"legal_basis.guidance[{i}].confidence", d.confidence) for i, d in enumerate(fw.legal_basis.guidance)]
     for si, s in enumerate(fw.standards):
@@ -434,7 +450,8 @@ def _read_json(file: str, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise FrameworkError(file, f"line {error.lineno} column {error.colno}", f"not valid JSON ({error.msg})", f"không phải JSON hợp lệ ({error.msg})") from error
+        where = f"line {error.lineno} column {error.colno}"
+        raise FrameworkError(file, where, f"not valid JSON ({error.msg})", f"không phải JSON hợp lệ ({error.msg})") from error
 
 
 @lru_cache(maxsize=1)
@@ -452,7 +469,10 @@ def _shipped_raw(framework_id: str) -> str:
     """The shipped file's text (cached; callers parse a fresh copy so nothing shared mutates)."""
     resource = _data_dir() / f"{framework_id}.json"
     if not resource.is_file():
-        raise FrameworkError(f"models/frameworks/{framework_id}.json", "", "listed in index.json but missing", "có trong index.json nhưng không tìm thấy tệp")
+        raise FrameworkError(
+            f"models/frameworks/{framework_id}.json", "", "listed in index.json but missing",
+            "có trong index.json nhưng không tìm thấy tệp",
+        )
     return resource.read_text(encoding="utf-8")
 
 

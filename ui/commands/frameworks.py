@@ -55,8 +55,10 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="in JSON")) 
         typer.echo(json.dumps([s.model_dump(mode="json") for s in summaries], ensure_ascii=False, indent=2))
         return
     table = Table(title="Bộ tiêu chuẩn đánh giá")
-    for header, justify in (("Mã", "left"), ("Tên", "left"), ("Mức", "left"), ("Tiêu chuẩn", "right"), ("Tiêu chí", "right"), ("Bắt buộc", "right"), ("Tên chưa xác nhận", "right")):
-        table.add_column(header, justify=justify, overflow="fold")
+    for header in ("Mã", "Tên", "Mức"):
+        table.add_column(header, overflow="fold")
+    for header in ("Tiêu chuẩn", "Tiêu chí", "Bắt buộc", "Tên chưa xác nhận"):
+        table.add_column(header, justify="right")
     for s in summaries:
         table.add_row(s.id, s.name, f"{s.levels[0]}–{s.levels[-1]}", str(s.standards), str(s.criteria), str(s.mandatory), str(s.unconfirmed_titles))
     Console().print(table)
