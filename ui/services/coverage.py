@@ -20,12 +20,12 @@ GAP_FILLS = {"none": "F4CCCC", "weak": "FFE599"}
 
 
 def resolve_period(context: AppContext, school_id: int, period_id: int | None) -> Period:
-    """The named period of the school, else its newest one."""
+    """The named period of the school, else the one of its latest school year."""
     with context.db.session() as session:
         query = select(Period).where(Period.school_id == school_id)
         if period_id is not None:
             query = query.where(Period.id == period_id)
-        period = session.execute(query.order_by(Period.id.desc())).scalars().first()
+        period = session.execute(query.order_by(Period.school_year.desc(), Period.id.desc())).scalars().first()
     if period is None:
         raise UsageError(f"School {school_id} has no period {period_id or ''}.".strip(),
                          "Trường chưa có kỳ đánh giá này.")
