@@ -1,0 +1,193 @@
+"""The embedded backend: a qdrant-edge shard in ``<data>/index`` (Qdrant's in-process engine).
+
+Layout of the index folder::
+
+    <index>/shard/            the EdgeShard (segments, WAL, payload indexes)
+    <index>/collection.json   which embedder filled it (id, dimension, schema version)
+
+A shard is locked by the process that opened it; a second opener gets :class:`IndexLockedError`
+with what to do instead. Bulk loads end with :meth:`optimize`, which builds the HNSW graph and
+merges segments so queries stop scanning appendable segments.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import qdrant_edge as qe
+
+from minhchung.index.sparse import SparseVector
+from minhchung.index.vectorstore.base import (
+    DENSE,
+    LEXICAL,
+    PAYLOAD_INDEXES,
+    RRF_K,
+    CollectionSpec,
+    EmbedderMismatchError,
+    IndexLockedError,
+    IndexPoint,
+    IndexUnavailableError,
+    PointHit,
+    QueryMode,
+    SearchFilter,
+    VectorStore,
+)
+
+SPEC_FILE = "collection.json"
+SHARD_DIR = "shard"
+UPSERT_BATCH = 512
+
+_SCHEMAS = {
+    "keyword": lambda: qe.KeywordIndexParams(),
+    "tenant": lambda: qe.KeywordIndexParams(is_tenant=True),
+    "integer": lambda: qe.IntegerIndexParams(lookup=True, range=True),
+    "datetime": lambda: qe.DatetimeIndexParams(),
+}
+
+
+def _edge_filter(search_filter: SearchFilter | None) -> qe.Filter | None:
+    if search_filter is None or search_filter.is_empty:
+        return None
+    must = []
+    for condition in search_filter.conditions():
+        if condition.values:
+            match = qe.MatchValue(condition.values[0]) if len(condition.values) == 1 else qe.MatchAny(list(condition.values))
+            must.append(qe.FieldCondition(key=condition.key, match=match))
+        else:
+            low = None if condition.low is None else float(condition.low)
+            high = None if condition.high is None else float(condition.high)
+            must.append(qe.FieldCondition(key=condition.key, range=qe.RangeFloat(gte=low, lte=high)))
+    return qe.Filter(must=must)
+
+
+def _edge_sparse(sparse: SparseVector) -> qe.SparseVector:
+    return qe.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
+
+
+def _opening_error(location: str, error: Exception) -> Exception:
+    """Turn the engine's lock failure (WAL ``WouldBlock``) into an actionable error."""
+    text = str(error)
+    if "WouldBlock" in text or "lock" in text.lower():
+        return IndexLockedError(location)
+    return IndexUnavailableError(location, text)
+
+
+class EdgeVectorStore(VectorStore):
+    """qdrant-edge shard with the minhchung schema."""
+
+    def __init__(self, path: Path, max_search_threads: int | None = None) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.max_search_threads = max_search_threads
+        self._shard: qe.EdgeShard | None = None
+
+    @property
+    def _spec_path(self) -> Path:
+        return self.path / SPEC_FILE
+
+    @property
+    def _shard_path(self) -> Path:
+        return self.path / SHARD_DIR
+
+    def stored_spec(self) -> CollectionSpec | None:
+        if not self._spec_path.exists():
+            return None
+        return CollectionSpec.from_dict(json.loads(self._spec_path.read_text(encoding="utf-8")))
+
+    def ensure_collection(self, spec: CollectionSpec) -> None:
+        found = self.stored_spec()
+        if found is not None and found != spec:
+            raise EmbedderMismatchError(self.location, found, spec)
+        if self._shard is not None:
+            return
+        config = qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=spec.dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            max_search_threads=self.max_search_threads,
+        )
+        fresh = found is None or not (self._shard_path / "segments").exists()
+        try:
+            if fresh:
+                shutil.rmtree(self._shard_path, ignore_errors=True)
+                self._shard_path.mkdir(parents=True, exist_ok=True)
+                self._shard = qe.EdgeShard.create(str(self._shard_path), config)
+            else:
+                self._shard = qe.EdgeShard.load(str(self._shard_path), config)
+        except Exception as error:  # the engine raises plain Exception; re-raised as ours
+            raise _opening_error(self.location, error) from error
+        if fresh:
+            for name, kind in PAYLOAD_INDEXES.items():
+                self._shard.update(qe.UpdateOperation.create_field_index(name, _SCHEMAS[kind]()))
+            self._spec_path.write_text(json.dumps(spec.as_dict(), indent=1), encoding="utf-8")
+
+    def _require(self) -> qe.EdgeShard:
+        if self._shard is None:
+            raise IndexUnavailableError(self.location, "ensure_collection() was not called")
+        return self._shard
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        shard = self._require()
+        for first in range(0, len(points), UPSERT_BATCH):
+            batch = [
+                qe.Point(
+                    id=p.id,
+                    vector={DENSE: [float(v) for v in p.dense], LEXICAL: _edge_sparse(p.sparse)},
+                    payload=p.payload,
+                )
+                for p in points[first : first + UPSERT_BATCH]
+            ]
+            shard.update(qe.UpdateOperation.upsert_points(batch))
+
+    def delete_document(self, doc_key: str) -> None:
+        condition = qe.FieldCondition(key="document_id", match=qe.MatchValue(doc_key))
+        self._require().update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition])))
+
+    def query(
+        self,
+        dense: Sequence[float] | None,
+        sparse: SparseVector | None,
+        filter: SearchFilter | None,
+        limit: int,
+        mode: QueryMode = QueryMode.HYBRID,
+    ) -> list[PointHit]:
+        shard = self._require()
+        edge_filter = _edge_filter(filter)
+        dense_query = None if dense is None else qe.Query.Nearest([float(v) for v in dense], using=DENSE)
+        sparse_query = None if sparse is None or not len(sparse) else qe.Query.Nearest(_edge_sparse(sparse), using=LEXICAL)
+        if mode is QueryMode.DENSE or (mode is QueryMode.HYBRID and sparse_query is None):
+            if dense_query is None:
+                return []
+            request = qe.QueryRequest(limit=limit, query=dense_query, filter=edge_filter, with_payload=True)
+        elif mode is QueryMode.LEXICAL or dense_query is None:
+            if sparse_query is None:
+                return []
+            request = qe.QueryRequest(limit=limit, query=sparse_query, filter=edge_filter, with_payload=True)
+        else:
+            prefetches = [
+                qe.Prefetch(limit=limit, query=dense_query, filter=edge_filter),
+                qe.Prefetch(limit=limit, query=sparse_query, filter=edge_filter),
+            ]
+            request = qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=RRF_K), with_payload=True)
+        return [PointHit(str(p.id), float(p.score), dict(p.payload or {})) for p in shard.query(request)]
+
+    def count(self, filter: SearchFilter | None = None) -> int:
+        return int(self._require().count(qe.CountRequest(exact=True, filter=_edge_filter(filter))))
+
+    def optimize(self) -> None:
+        shard = self._require()
+        shard.optimize()
+        shard.flush()
+
+    def drop(self) -> None:
+        self.close()
+        shutil.rmtree(self._shard_path, ignore_errors=True)
+        self._spec_path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._shard is not None:
+            self._shard.flush()
+            self._shard.close()
+            self._shard = None
