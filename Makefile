@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	touch $@
 
 run: setup
-	$(VENV)/bin/minhchung ingest samples --quiet-duplicates
+	$(VENV)/bin/minhchung ingest samples/letters/*.pdf samples/scans
 	$(VENV)/bin/minhchung serve --port 8501
 
 test: setup
