@@ -154,18 +154,22 @@ def _check_size(filename: str, size: int, settings: IngestSettings) -> None:
 
 def sniff(data: bytes, filename: str) -> FileKind:
     """The real type of ``data`` from its leading bytes; refuses anything we do not read."""
-    head = data[:1024]
-    if b"%PDF-" in head:
-        return "pdf"
-    for magic, kind in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return kind
+    paged = sniff_paged(data[:2048])
+    if paged:
+        return paged
     if data.startswith(b"PK\x03\x04"):
         return _sniff_zip(data, filename)
     for magic, description in _REFUSED_MAGIC:
         if data.startswith(magic):
             raise UnsupportedTypeError(filename, description)
     return "text"
+
+
+def sniff_paged(head: bytes) -> FileKind | None:
+    """The kind of a file that has page images (PDF, JPEG, PNG, TIFF) from its first bytes."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return next((kind for magic, kind in _IMAGE_MAGIC if head.startswith(magic)), None)
 
 
 def _sniff_zip(data: bytes, filename: str) -> FileKind:

@@ -16,8 +16,12 @@ class OcrSettings(BaseModel):
     dpi: int = Field(300, ge=150, le=600)
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     low_confidence: float = Field(70.0, description="pages with mean word confidence below are flagged")
-    remove_seal: bool = True
+    remove_seal: bool = Field(True, description="paint red seals and blue ink white before binarising")
     deskew: bool = True
+    denoise: bool = Field(True, description="3×3 median filter against scanner specks")
+    binarize: bool = Field(False, description="Otsu before Tesseract (Tesseract binarises itself)")
+    page_segmentation: int = Field(3, ge=0, le=13, description="Tesseract --psm")
+    detect_orientation: bool = Field(True, description="run OSD on pages that read badly (rotated scans)")
     tesseract_cmd: str = "tesseract"
     timeout_seconds: int = Field(120, description="per page; a stuck page fails alone")
 

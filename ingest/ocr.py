@@ -1,0 +1,224 @@
+"""OCR stage: Tesseract ``vie`` on preprocessed page images, in worker processes.
+
+One task per page (:class:`OcrTask`, plain picklable data: a file path and a page index, never
+the pixels), run by :func:`ocr_page` in a ``ProcessPoolExecutor`` with one single-threaded
+Tesseract per core (``OMP_THREAD_LIMIT=1``: OpenMP threads inside Tesseract only fight the
+other workers for the two cores). Word boxes are mapped back through every transform applied
+(upscale, deskew rotation, 90° orientation fix) to the original page, in PDF points.
+
+Orientation (OSD, ``--psm 0``) is only checked when a page reads badly, so upright pages —
+nearly all of them — pay nothing for it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pytesseract
+
+from minhchung.ingest.document import BBox
+from minhchung.ingest.errors import OcrError
+from minhchung.ingest.intake import FileKind
+from minhchung.ingest.layout import RawWord
+from minhchung.ingest.preprocess import PreprocessOptions, preprocess
+from minhchung.ingest.raster import page_image
+from minhchung.ingest.settings import OcrSettings
+
+ProgressCallback = Callable[[int, int], None]
+
+MIN_WORDS_BEFORE_OSD = 8
+_ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+@dataclass(frozen=True)
+class OcrTask:
+    """One page to OCR: the file on disk, its type, the 0-based page index, the 1-based number."""
+
+    path: str
+    kind: FileKind
+    index: int
+    number: int
+    filename: str
+    settings: OcrSettings
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What OCR found on one page: words in points, mean confidence, corrections applied."""
+
+    number: int
+    width: float
+    height: float
+    words: list[RawWord]
+    confidence: float | None
+    skew_degrees: float
+    rotation: int
+
+
+def preprocess_options(settings: OcrSettings) -> PreprocessOptions:
+    return PreprocessOptions(
+        remove_colour_ink=settings.remove_seal, deskew=settings.deskew, denoise=settings.denoise,
+        binarize=settings.binarize, upscale_to_dpi=settings.dpi,
+    )
+
+
+def tesseract_config(settings: OcrSettings) -> str:
+    return f"--psm {settings.page_segmentation} -c preserve_interword_spaces=1"
+
+
+def ocr_page(task: OcrTask) -> OcrPage:
+    """OCR one page: rasterise, preprocess, Tesseract, map boxes to points (worker entry point)."""
+    try:
+        return _ocr_page(task)
+    except pytesseract.TesseractNotFoundError as error:
+        raise OcrError(task.filename, task.number, "tesseract is not installed") from error
+    except pytesseract.TesseractError as error:
+        raise OcrError(task.filename, task.number, str(error.message).strip()[:200]) from error
+    except RuntimeError as error:
+        raise OcrError(task.filename, task.number, f"{error} after {task.settings.timeout_seconds} s") from error
+
+
+def _ocr_page(task: OcrTask) -> OcrPage:
+    settings = task.settings
+    source = page_image(task.path, task.kind, task.index, settings.dpi)
+    image, scale, angle = preprocess(source.rgb, source.dpi, preprocess_options(settings))
+    height, width = image.shape[:2]
+    # original pixels → preprocessed pixels: scale, then rotate about the centre by ``angle``
+    forward = _to3(cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)) @ np.diag([scale, scale, 1.0])
+    words, confidence = _read(image, settings)
+    rotation = 0
+    if settings.detect_orientation and (len(words) < MIN_WORDS_BEFORE_OSD or (confidence or 0) < settings.low_confidence):
+        rotation = _orientation(image, settings)
+        if rotation:
+            turned = cv2.rotate(image, _ROTATIONS[rotation])
+            turned_words, turned_confidence = _read(turned, settings)
+            if (turned_confidence or 0) > (confidence or 0):
+                forward = _quarter_turn(rotation, width, height) @ forward
+                words, confidence = turned_words, turned_confidence
+            else:
+                rotation = 0
+    to_points = 72.0 / source.dpi
+    backward = np.linalg.inv(forward)
+    placed = [_place(word, backward, to_points) for word in words]
+    return OcrPage(task.number, source.width_points, source.height_points, placed, confidence, angle, rotation)
+
+
+def _to3(affine: np.ndarray) -> np.ndarray:
+    return np.vstack([affine, [0.0, 0.0, 1.0]])
+
+
+def _quarter_turn(rotation: int, width: int, height: int) -> np.ndarray:
+    """Pixel mapping of ``cv2.rotate`` by ``rotation`` degrees clockwise on a width×height image."""
+    if rotation == 90:
+        return np.array([[0, -1, height - 1], [1, 0, 0], [0, 0, 1]], dtype=float)
+    if rotation == 180:
+        return np.array([[-1, 0, width - 1], [0, -1, height - 1], [0, 0, 1]], dtype=float)
+    return np.array([[0, 1, 0], [-1, 0, width - 1], [0, 0, 1]], dtype=float)
+
+
+def _place(word: RawWord, backward: np.ndarray, to_points: float) -> RawWord:
+    """Map a word box from OCR-image pixels to original-page points (bounding box of corners)."""
+    box = word.box
+    corners = np.array([[box.l, box.t, 1], [box.r, box.t, 1], [box.l, box.b, 1], [box.r, box.b, 1]], dtype=float)
+    mapped = (backward @ corners.T).T[:, :2] * to_points
+    return RawWord(
+        text=word.text, confidence=word.confidence, line_key=word.line_key,
+        box=BBox(l=float(mapped[:, 0].min()), t=float(mapped[:, 1].min()),
+                 r=float(mapped[:, 0].max()), b=float(mapped[:, 1].max())),
+    )
+
+
+def _read(image: np.ndarray, settings: OcrSettings) -> tuple[list[RawWord], float | None]:
+    """Tesseract words (pixel boxes in ``image``) and their mean confidence."""
+    data = pytesseract.image_to_data(
+        image, lang=settings.language, config=tesseract_config(settings),
+        output_type=pytesseract.Output.DICT, timeout=settings.timeout_seconds,
+    )
+    words = []
+    for i, text in enumerate(data["text"]):
+        confidence = float(data["conf"][i])
+        if not text.strip() or confidence < 0:
+            continue
+        left, top = data["left"][i], data["top"][i]
+        words.append(RawWord(
+            text=text, confidence=confidence,
+            line_key=(data["page_num"][i], data["block_num"][i], data["par_num"][i], data["line_num"][i]),
+            box=BBox(l=left, t=top, r=left + data["width"][i], b=top + data["height"][i]),
+        ))
+    mean = sum(w.confidence for w in words if w.confidence is not None) / len(words) if words else None
+    return words, mean
+
+
+def _orientation(image: np.ndarray, settings: OcrSettings) -> int:
+    """Clockwise rotation (0/90/180/270) that makes the page upright, per Tesseract OSD."""
+    try:
+        osd = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=10",
+                                       output_type=pytesseract.Output.DICT, timeout=settings.timeout_seconds)
+    except pytesseract.TesseractError:
+        return 0  # too little text for OSD to decide: keep the page as it is
+    rotate = int(osd.get("rotate", 0))
+    return rotate if rotate in _ROTATIONS and float(osd.get("orientation_conf", 0)) >= 1.0 else 0
+
+
+def _limit_threads() -> None:
+    """Worker initialiser: Tesseract single-threaded, one worker per core."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPoolExecutor:
+    """A pool for OCR tasks (spawned, so it is safe from threaded hosts like Streamlit).
+
+    Callers that ingest many files should create one and pass it to
+    :func:`~minhchung.ingest.pipeline.extract_document` to avoid a start-up per file.
+    """
+    workers = max(1, min(settings.workers, pages or settings.workers))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_limit_threads)
+
+
+def run_ocr(tasks: list[OcrTask], progress: ProgressCallback | None = None,
+            executor: Executor | None = None) -> list[OcrPage]:
+    """OCR all ``tasks``; results in task order. A failing page raises :class:`OcrError`.
+
+    Without an ``executor``: a single page runs in this process; several pages get a pool
+    sized ``settings.workers`` for the duration of the call.
+    """
+    if not tasks:
+        return []
+    if executor is None and (len(tasks) == 1 or tasks[0].settings.workers == 1):
+        return _run_serially(tasks, progress)
+    if executor is None:
+        with ocr_executor(tasks[0].settings, len(tasks)) as pool:
+            return _run_in(pool, tasks, progress)
+    return _run_in(executor, tasks, progress)
+
+
+def _run_serially(tasks: Iterable[OcrTask], progress: ProgressCallback | None) -> list[OcrPage]:
+    task_list = list(tasks)
+    results = []
+    for done, task in enumerate(task_list, start=1):
+        results.append(ocr_page(task))
+        if progress:
+            progress(done, len(task_list))
+    return results
+
+
+def _run_in(executor: Executor, tasks: list[OcrTask], progress: ProgressCallback | None) -> list[OcrPage]:
+    futures = {executor.submit(ocr_page, task): position for position, task in enumerate(tasks)}
+    results: list[OcrPage | None] = [None] * len(tasks)
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress:
+                progress(done, len(tasks))
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return [r for r in results if r is not None]

@@ -1,0 +1,149 @@
+"""Assemble: an :class:`~minhchung.ingest.intake.Upload` becomes a :class:`Document`.
+
+Stages, each a plain function in its own module, like OCRmyPDF's:
+``read_upload`` (intake) → ``BlobStore.put`` (originals; the caller's job) →
+per page ``judge_text_layer`` → ``extract_text_page`` | ``run_ocr`` (rasterise → preprocess →
+Tesseract) → ``assemble_page``. DOCX goes through python-docx, plain text through
+``Document.from_text``.
+
+The typical caller (``minhchung ingest``)::
+
+    upload = read_upload(path, settings)          # may raise IngestError: report, skip the file
+    sha = blobs.put(upload.data)                   # idempotent; same bytes → same sha
+    if not store.has_document(sha):                # duplicate policy belongs to the store
+        document = extract_document(upload, settings, progress=bar.update_to)
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from concurrent.futures import Executor
+from pathlib import Path
+
+import docx
+import pdfplumber
+from docx.document import Document as DocxDocument
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from minhchung.ingest.document import Document, Page
+from minhchung.ingest.errors import CorruptFileError, UnsupportedTypeError
+from minhchung.ingest.intake import Upload, sniff_paged
+from minhchung.ingest.layout import arrange_blocks, assemble_page
+from minhchung.ingest.ocr import OcrPage, OcrTask, ProgressCallback, run_ocr
+from minhchung.ingest.raster import page_image, png_bytes, resample
+from minhchung.ingest.settings import IngestSettings
+from minhchung.ingest.textlayer import extract_text_page, judge_text_layer, page_words
+
+
+def extract_document(upload: Upload, settings: IngestSettings, progress: ProgressCallback | None = None,
+                     executor: Executor | None = None) -> Document:
+    """The whole document of a checked upload: every page, in order, with provenance.
+
+    ``progress(done, total)`` is called as pages finish (OCR pages finish out of order).
+    ``executor``: an OCR process pool to reuse across files (see ``ocr.ocr_executor``).
+    Raises :class:`~minhchung.ingest.errors.IngestError` subclasses only (``OcrError`` for a
+    page Tesseract could not read, ``CorruptFileError`` for damage found while reading).
+    """
+    if upload.kind == "text":
+        return Document.from_text(upload.text or "", document_id=upload.sha256, filename=upload.filename)
+    if upload.kind == "docx":
+        pages = [_docx_page(upload)]
+        _report(progress, 1, 1)
+    else:
+        with tempfile.TemporaryDirectory(prefix="minhchung-ingest-") as scratch:
+            path = Path(scratch) / "original"
+            path.write_bytes(upload.data)
+            pages = _paged_document(upload, str(path), settings, progress, executor)
+    return Document(id=upload.sha256, filename=upload.filename, mime=upload.mime, size=upload.size, pages=pages)
+
+
+def _report(progress: ProgressCallback | None, done: int, total: int) -> None:
+    if progress:
+        progress(done, total)
+
+
+def _paged_document(upload: Upload, path: str, settings: IngestSettings,
+                    progress: ProgressCallback | None, executor: Executor | None) -> list[Page]:
+    """PDF pages with a usable text layer are read directly; the others (and images) OCR'd."""
+    pages: dict[int, Page] = {}
+    to_ocr: list[int] = list(range(upload.page_count))
+    if upload.kind == "pdf":
+        to_ocr = []
+        try:
+            with pdfplumber.open(path) as pdf:
+                for index, plumber_page in enumerate(pdf.pages):
+                    words = page_words(plumber_page)
+                    verdict = judge_text_layer(" ".join(w.text for w in words), settings.min_text_chars)
+                    if verdict.usable:
+                        pages[index] = extract_text_page(plumber_page, index + 1, words)
+                        _report(progress, len(pages), upload.page_count)
+                    else:
+                        to_ocr.append(index)
+                    plumber_page.close()
+        except (ValueError, KeyError, TypeError) as error:
+            raise CorruptFileError(upload.filename, f"text layer unreadable: {error}") from error
+    tasks = [OcrTask(path, upload.kind, i, i + 1, upload.filename, settings.ocr) for i in to_ocr]
+    done_before = len(pages)
+
+    def ocr_progress(done: int, _total: int) -> None:
+        _report(progress, done_before + done, upload.page_count)
+
+    for index, result in zip(to_ocr, run_ocr(tasks, ocr_progress, executor)):
+        pages[index] = ocr_result_page(result, settings.ocr.low_confidence)
+    return [pages[i] for i in sorted(pages)]
+
+
+def ocr_result_page(result: OcrPage, low_confidence: float) -> Page:
+    """Assemble an OCR'd page; a page with no words at all is blank, not low-confidence."""
+    blocks = arrange_blocks(result.words)
+    flagged = result.confidence is not None and result.confidence < low_confidence
+    return assemble_page(result.number, result.width, result.height, "ocr", blocks,
+                         confidence=result.confidence, low_confidence=flagged)
+
+
+def _docx_page(upload: Upload) -> Page:
+    """A DOCX as one page: paragraphs and tables in body order (Word has no fixed pages)."""
+    try:
+        word_document = docx.Document(io.BytesIO(upload.data))
+    except (KeyError, ValueError) as error:
+        raise CorruptFileError(upload.filename, f"Word document unreadable: {error}") from error
+    text = Document.from_text(_docx_text(word_document), document_id=upload.sha256, filename=upload.filename)
+    page = text.pages[0] if text.pages else Page(number=1, strategy="docx")
+    page.strategy = "docx"
+    return page
+
+
+def _docx_text(word_document: DocxDocument) -> str:
+    """Body text: one paragraph per line, a blank line between paragraphs, table rows as
+    "cell | cell" lines (merged cells read once)."""
+    parts: list[str] = []
+    for item in word_document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            if item.text.strip():
+                parts.append(item.text.strip())
+        elif isinstance(item, Table):
+            rows = []
+            for row in item.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = " ".join(cell.text.split())
+                    if not cells or value != cells[-1]:
+                        cells.append(value)
+                rows.append(" | ".join(cells))
+            parts.append("\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def render_page_png(blob_path: Path, page_no: int, dpi: int = 110) -> bytes:
+    """PNG of page ``page_no`` (1-based) of a stored original (PDF or image), for the UI.
+
+    Boxes in the document are PDF points; at ``dpi`` a point is ``dpi / 72`` pixels.
+    """
+    path = Path(blob_path)
+    with path.open("rb") as handle:
+        kind = sniff_paged(handle.read(2048))
+    if kind is None:
+        raise UnsupportedTypeError(path.name, "no page image (not a PDF or an image)")
+    return png_bytes(resample(page_image(str(path), kind, page_no - 1, dpi), dpi))
