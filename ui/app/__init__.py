@@ -1,0 +1,1 @@
+"""The Streamlit app (``minhchung serve``): thin page scripts over the application services."""

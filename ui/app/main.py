@@ -1,0 +1,84 @@
+"""Entry of the Streamlit app: login first, then the pages the user's role may open.
+
+Run with ``minhchung serve`` (which also starts the background workers). Pages are thin: they
+call application services, which check permissions themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from minhchung.ingest.errors import MinhchungError
+from minhchung.ui.app.session import TOKEN_KEY, auth_service, logged_in_user, show_error
+from minhchung.ui.services.auth import ROLE_LABELS_VI
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Minh chứng kiểm định", page_icon="📁", layout="wide")
+
+
+def login_page() -> None:
+    st.title("Đăng nhập")
+    st.caption("Hệ thống quản lý minh chứng kiểm định chất lượng giáo dục")
+    with st.form("login"):
+        username = st.text_input("Tên đăng nhập")
+        password = st.text_input("Mật khẩu", type="password")
+        submitted = st.form_submit_button("Đăng nhập", type="primary")
+    if submitted:
+        try:
+            st.session_state[TOKEN_KEY] = auth_service().login(username, password)
+        except MinhchungError as error:
+            show_error(error)
+        else:
+            st.rerun()
+
+
+def change_password_page() -> None:
+    st.title("Đổi mật khẩu")
+    st.info("Đây là lần đăng nhập đầu tiên (hoặc mật khẩu vừa được cấp lại): hãy đặt mật khẩu mới.")
+    with st.form("change_password"):
+        old = st.text_input("Mật khẩu hiện tại", type="password")
+        new = st.text_input("Mật khẩu mới (ít nhất 8 ký tự)", type="password")
+        again = st.text_input("Nhập lại mật khẩu mới", type="password")
+        submitted = st.form_submit_button("Đổi mật khẩu", type="primary")
+    if submitted:
+        if new != again:
+            st.error("Hai lần nhập mật khẩu mới không khớp.")
+            return
+        try:
+            auth_service().change_password(st.session_state[TOKEN_KEY], old, new)
+        except MinhchungError as error:
+            show_error(error)
+        else:
+            st.success("Đã đổi mật khẩu.")
+            st.rerun()
+
+
+def logout() -> None:
+    token = st.session_state.pop(TOKEN_KEY, None)
+    if token:
+        auth_service().logout(token)
+
+
+user = logged_in_user()
+if user is None:
+    navigation = st.navigation([st.Page(login_page, title="Đăng nhập", icon="🔑")])
+elif user.must_change_password:
+    navigation = st.navigation([st.Page(change_password_page, title="Đổi mật khẩu", icon="🔑")])
+else:
+    pages = [
+        st.Page(PAGES / "upload.py", title="Tải lên minh chứng", icon="📤", url_path="tai-len", default=True),
+        st.Page(PAGES / "search.py", title="Tra cứu", icon="🔎", url_path="tra-cuu"),
+        st.Page(PAGES / "coverage.py", title="Độ phủ tiêu chí", icon="📊", url_path="do-phu"),
+        st.Page(PAGES / "directives.py", title="Văn bản chỉ đạo", icon="📨", url_path="van-ban-chi-dao"),
+        st.Page(PAGES / "evidence_list.py", title="Danh mục minh chứng", icon="📋", url_path="danh-muc"),
+    ]
+    if user.can("admin"):
+        pages.append(st.Page(PAGES / "admin.py", title="Quản trị", icon="⚙️", url_path="quan-tri"))
+    navigation = st.navigation(pages)
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**  \n{ROLE_LABELS_VI.get(user.role, user.role)}")
+        st.button("Đăng xuất", on_click=logout)
+navigation.run()
