@@ -76,8 +76,8 @@ _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _UNICODE_VIETNAMESE = re.compile(r"[\u1ea0-\u1ef9ăĂơƠưƯđĐ]")
 # Legacy encodings read as Latin-1: accented Latin-1 letters glued to ASCII letters in words.
 _LEGACY_LETTER = re.compile(r"(?<=[a-zA-Z])[\u00a1-\u00ff]|[\u00a1-\u00ff](?=[a-zA-Z])")
-# VNI writes "đ" as "dñ" and "ư" as "uö"/"ö"; TCVN3 writes "đ" as "®", "Đ" as "§", "ư" as U+00AD.
-_VNI_SIGNS = re.compile(r"[dD][ñÑ]|[a-zA-Z]ö")
+# VNI writes "đ" as "dñ" and "ươ" as "öô"; TCVN3 writes "đ" as "®", "Đ" as "§", "ư" as U+00AD.
+_VNI_SIGNS = re.compile(r"[dD][ñÑ]|öô|ÖÔ")
 _TCVN3_SIGNS = re.compile(r"[§®\u00ad]")
 
 
@@ -278,7 +278,8 @@ def legacy_vietnamese_encoding(text: str) -> str | None:
     """Name the legacy encoding ("TCVN3 (ABC)", "VNI") if ``text`` looks like one, else None.
 
     Legacy text has no Unicode Vietnamese letters but many Latin-1 letters glued to ASCII
-    letters inside words. Both conditions must hold, so French or German text is not refused.
+    letters inside words, and the letters only these encodings use for đ/Đ/ư/ươ (VNI "dñ",
+    "öô"; TCVN3 "®", "§", U+00AD). All must hold, so French or German text is not refused.
     """
     if _UNICODE_VIETNAMESE.search(text):
         return None
@@ -286,6 +287,6 @@ def legacy_vietnamese_encoding(text: str) -> str | None:
     if glued < max(3, 0.15 * len(text.split())):
         return None
     vni, tcvn = len(_VNI_SIGNS.findall(text)), len(_TCVN3_SIGNS.findall(text))
-    if vni == tcvn:
-        return "TCVN3 (ABC) / VNI"
+    if max(vni, tcvn) < 2:
+        return None
     return "VNI" if vni > tcvn else "TCVN3 (ABC)"

@@ -106,7 +106,7 @@ def arrange_blocks(words: list[RawWord]) -> list[RawBlock]:
     if not rows:
         return []
     height = statistics.median(w.box.b - w.box.t for w in words) or 1.0
-    gap = max(12.0, 1.5 * height)
+    gap = max(10.0, 1.2 * height, 3.5 * _median_word_gap(rows))
     segmented = [split_segments(row, gap) for row in rows]
     blocks: list[RawBlock] = []
     index = 0
@@ -123,6 +123,12 @@ def arrange_blocks(words: list[RawWord]) -> list[RawBlock]:
             blocks.append(RawBlock(lines=[seg[0] for seg in segmented[index:end]]))
             index = end
     return blocks
+
+
+def _median_word_gap(rows: list[list[RawWord]]) -> float:
+    """Typical space between neighbouring words of a row (0 if no row has two words)."""
+    gaps = [b.box.l - a.box.r for row in rows for a, b in zip(row, row[1:]) if b.box.l > a.box.r]
+    return statistics.median(gaps) if gaps else 0.0
 
 
 def _column_boundary(segments: list[list[RawWord]]) -> tuple[float, float]:
