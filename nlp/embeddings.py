@@ -93,7 +93,9 @@ class SentenceTransformerEmbedder:
     def __post_init__(self) -> None:
         self.id = f"st:{self.name}"
         self._e5 = "e5" in self.name.lower()
-        self.dim = int(self._load().get_sentence_embedding_dimension())
+        model = self._load()
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
 
     def _load(self):
         if self._model is None:

@@ -41,5 +41,26 @@ class AppContext:
 
         return BlobStore(self.settings.originals_dir)
 
+    @cached_property
+    def vectors(self):
+        """The search index (qdrant-edge shard or server), opened by the first caller.
+
+        An embedded shard is owned by one process: when the running app holds it, this raises
+        ``IndexLockedError`` with a message that says what to do.
+        """
+        from minhchung.index.vectorstore import open_vectorstore
+
+        return open_vectorstore(self.settings.index, self.settings.data_dir)
+
+    @cached_property
+    def embedder(self):
+        """The configured embedder with its vectors cached in the store."""
+        from minhchung.index.indexing import CachedEmbedder
+        from minhchung.nlp.embeddings import load_embedder
+
+        return CachedEmbedder(load_embedder(self.settings.index.embedder), self.db)
+
     def close(self) -> None:
+        if "vectors" in self.__dict__:
+            self.vectors.close()
         self.db.dispose()
