@@ -78,8 +78,12 @@ class Degradation:
 
 @dataclass(frozen=True)
 class RenderedPage:
+    """The page image, its text in reading order, and where some lines were drawn (pixels,
+    before degradation) so tests can check OCR provenance."""
+
     image: Image.Image
     truth: str
+    line_boxes: dict[str, tuple[float, float, float, float]]
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -118,10 +122,13 @@ def letter_page(seed: int, degradation: Degradation = Degradation(), sentences: 
     width_l = max(draw.textlength(t, font=f) for t, f in zip(left, fonts_l))
     width_r = max(draw.textlength(t, font=f) for t, f in zip(right, fonts_r))
     left_center, right_center = margin_l + width_l / 2, margin_r - width_r / 2
+    line_boxes = {}
     for row, (l_text, r_text) in enumerate(zip(left, right)):
         y = top + row * line_h
-        draw.text((left_center - draw.textlength(l_text, font=fonts_l[row]) / 2, y), l_text, font=fonts_l[row], fill="black")
-        draw.text((right_center - draw.textlength(r_text, font=fonts_r[row]) / 2, y), r_text, font=fonts_r[row], fill="black")
+        for text, center, f in ((l_text, left_center, fonts_l[row]), (r_text, right_center, fonts_r[row])):
+            origin = (center - draw.textlength(text, font=f) / 2, y)
+            draw.text(origin, text, font=f, fill="black")
+            line_boxes[text] = draw.textbbox(origin, text, font=f)
     y = top + 4 * line_h + px(12)
     title, subject = TITLES[seed % len(TITLES)], SUBJECTS[seed % len(SUBJECTS)]
     body_lines = []
@@ -150,7 +157,7 @@ def letter_page(seed: int, degradation: Degradation = Degradation(), sentences: 
     if degradation.seal:
         _seal(image, sig_x - px(70), y + 2 * line_h, px(62), issuer[1])
     truth = "\n".join(left + right + body_lines + recipients + signer)
-    return RenderedPage(_degrade(image, degradation, rng), truth)
+    return RenderedPage(_degrade(image, degradation, rng), truth, line_boxes)
 
 
 def _signature(draw: ImageDraw.ImageDraw, x: float, y: float, rng: random.Random) -> None:
@@ -203,4 +210,71 @@ def scanned_pdf(images: list[Image.Image], dpi: int = DPI) -> bytes:
     """A PDF whose pages are only images, like a scanner's output (no text layer)."""
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def _reportlab_canvas(buffer: io.BytesIO):  # noqa: ANN202 - reportlab canvas
+    from reportlab.lib.pagesizes import A4 as A4_POINTS
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVuSerif", SERIF))
+    return canvas.Canvas(buffer, pagesize=A4_POINTS), A4_POINTS
+
+
+def born_digital_letter(body: list[str], table: list[list[str]] | None = None) -> bytes:
+    """A one-page born-digital letter (real text layer): two-column header, body, ruled table."""
+    buffer = io.BytesIO()
+    pdf, (width, height) = _reportlab_canvas(buffer)
+    pdf.setFont("DejaVuSerif", 11)
+    header = [("UBND HUYỆN THANH BÌNH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+              ("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "Độc lập - Tự do - Hạnh phúc"),
+              ("Số: 12/PGDĐT-TH", "Thanh Bình, ngày 5 tháng 3 năm 2025")]
+    for row, (left, right) in enumerate(header):
+        pdf.drawCentredString(130, height - 50 - 14 * row, left)
+        pdf.drawCentredString(410, height - 50 - 14 * row, right)
+    pdf.setFont("DejaVuSerif", 12)
+    y = height - 130
+    for line in body:
+        pdf.drawString(60, y, line)
+        y -= 17
+    if table:
+        y -= 10
+        columns = [60, 100, 400, 530]
+        for i, row in enumerate(table):
+            for x, cell in zip(columns, row):
+                pdf.drawString(x + 4, y - 14 - 20 * i, cell)
+        pdf.grid(columns, [y - 20 * i for i in range(len(table) + 1)])
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def scan_with_hidden_text(image: Image.Image, hidden: str, dpi: int = DPI) -> bytes:
+    """A scanned page carrying an invisible text layer (what a bad OCR tool leaves behind)."""
+    from reportlab.lib.utils import ImageReader
+
+    buffer = io.BytesIO()
+    pdf, (width, height) = _reportlab_canvas(buffer)
+    pdf.drawImage(ImageReader(image), 0, 0, width=width, height=height)
+    text = pdf.beginText(60, height - 80)
+    text.setFont("DejaVuSerif", 12)
+    text.setTextRenderMode(3)
+    for line in hidden.split("\n"):
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def concatenate_pdfs(parts: list[bytes]) -> bytes:
+    import pikepdf
+
+    out = pikepdf.new()
+    for part in parts:
+        out.pages.extend(pikepdf.open(io.BytesIO(part)).pages)
+    buffer = io.BytesIO()
+    out.save(buffer)
     return buffer.getvalue()
