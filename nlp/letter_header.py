@@ -127,6 +127,16 @@ class HeaderLexicon:
         return re.compile(phrase_regex([e["phrase"] for e in self.entries if e["kind"] == "org_head"]))
 
     @cached_property
+    def locality_named(self) -> re.Pattern[str]:
+        """Bodies named after their locality ("Sở GD&ĐT Hưng Yên"): the parent's place is appended."""
+        return re.compile(phrase_regex([e["phrase"] for e in self.entries if e["kind"] == "locality_named"]))
+
+    @cached_property
+    def sub_body(self) -> re.Pattern[str]:
+        """Bodies inside an institution ("Hội đồng tự đánh giá"): the parent's name is appended."""
+        return re.compile(phrase_regex([e["phrase"] for e in self.entries if e["kind"] == "sub_body"]))
+
+    @cached_property
     def locality(self) -> re.Pattern[str]:
         return re.compile(phrase_regex([e["phrase"] for e in self.entries if e["kind"] == "locality"]))
 
@@ -385,15 +395,24 @@ class HeaderParser:
             parent = official_case(" ".join(texts[:-1]), lex, header.place)
             issuer = official_case(texts[-1], lex, header.place)
             header.issuer_parent = parent
-            locality = re.search(r"(?:tinh|thanh pho|huyen|quan|thi xa)\s+(.+)$", fold_view(parent))
-            if locality:
-                name = parent[locality.start(1):]
-                if fold_view(name) not in fold_view(issuer):
-                    issuer = f"{issuer} {name}"
-            header.issuer = issuer
+            header.issuer = self._qualified(issuer, parent)
         else:
             header.issuer = official_case(" ".join(texts), lex, header.place)
         header.spans["issuer"] = (issuer_lines[-1].start, issuer_lines[-1].end)
+
+    def _qualified(self, issuer: str, parent: str) -> str:
+        """The issuer's full name: "Sở GD&ĐT" + the parent's locality, "Hội đồng …" + its school."""
+        lex = self.lexicon
+        folded_issuer, folded_parent = fold_view(issuer), fold_view(parent)
+        locality = re.search(r"(?:tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\s+(.+)$", folded_parent)
+        if lex.locality_named.match(folded_issuer) and locality:
+            name = parent[locality.start(1):]
+            return issuer if fold_view(name) in folded_issuer else f"{issuer} {name}"
+        if lex.sub_body.match(folded_issuer) and not locality and folded_parent not in folded_issuer:
+            if folded_issuer.endswith(" truong") and folded_parent.startswith("truong "):
+                return f"{issuer} {parent.split(' ', 1)[1]}"
+            return f"{issuer} {parent}"
+        return issuer
 
     # -- Kính gửi -----------------------------------------------------------------------
     def _parse_recipients(self, lines: list[_Line], header: LetterHeader) -> None:
