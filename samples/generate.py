@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -613,6 +614,7 @@ def seal_name(sidecar: dict) -> str:
 
 
 def main() -> None:
+    rl_config.useA85 = 0  # embed scan JPEGs as raw DCT streams, not 25% larger ASCII85 text
     register_fonts()
     SCANS.mkdir(exist_ok=True)
     manifest = []
