@@ -116,9 +116,11 @@ class QuotasComponent:
         reference = context.reference
         dates = find_dates(doc.text, reference, folded=folded)
         year = reference.year if reference else None
-        quotas = self.extractor.extract_text(doc.text, folded, outline_of(doc, self.actors), dates, year)
+        doc_type = doc._.doctype.id if doc._.doctype is not None else None
+        quotas = self.extractor.extract_text(doc.text, folded, outline_of(doc, self.actors), dates, year, doc_type)
         quotas = [q for q in quotas if not _inside_tables(q.offsets, doc)]
-        quotas += self._tables(doc, quotas)
+        if doc_type not in self.extractor.lexicon.record_types:  # a report's tables are results, not quotas
+            quotas += self._tables(doc, quotas)
         quotas.sort(key=lambda q: q.offsets)
         doc._.quotas = quotas
         _span_group(doc, "quotas", [q.offsets for q in quotas])

@@ -54,6 +54,11 @@ class QuotaLexicon:
     not_before: re.Pattern[str]
     id_column: re.Pattern[str]
     unit_words: re.Pattern[str]
+    column_units: dict[str, str]
+    descriptive_section: re.Pattern[str]
+    descriptive_before: re.Pattern[str]
+    target: re.Pattern[str]
+    record_types: frozenset[str]
 
     @classmethod
     def from_entries(cls, entries: list[dict]) -> QuotaLexicon:
@@ -71,6 +76,11 @@ class QuotaLexicon:
             not_before=re.compile("(?:" + phrase_regex([e["phrase"] for e in entries if e["kind"] == "not_before"]) + r")\s{0,2}$"),
             id_column=re.compile("^(?:" + phrase_regex([e["phrase"] for e in entries if e["kind"] == "id_column"]) + r")$"),
             unit_words=re.compile(phrase_regex([e["phrase"] for e in entries if e["kind"] == "unit" and not e.get("needs_rate")])),
+            column_units={fold_view(e["phrase"]): e["unit"] for e in entries if e["kind"] == "column_unit"},
+            descriptive_section=re.compile(phrase_regex([e["phrase"] for e in entries if e["kind"] == "descriptive_section"])),
+            descriptive_before=re.compile("(?:" + phrase_regex([e["phrase"] for e in entries if e["kind"] == "descriptive_before"], fold=False) + r")\s{1,2}$"),
+            target=re.compile(phrase_regex([e["phrase"] for e in entries if e["kind"] == "target"], fold=False)),
+            record_types=frozenset(e["doc_type"] for e in entries if e["kind"] == "record_type"),
         )
 
 
@@ -88,8 +98,13 @@ class QuotaExtractor:
 
     # -- sentences ----------------------------------------------------------------------
     def extract_text(self, text: str, folded: str, outline: Outline, dates: list[DateMention],
-                     past_years_before: int | None = None) -> list[Quota]:
-        """Quotas written in running text (tables are read separately)."""
+                     past_years_before: int | None = None, doc_type: str | None = None) -> list[Quota]:
+        """Quotas written in running text (tables are read separately).
+
+        A quota is a target or an assignment. Figures that describe the present ("nhà trường
+        có 14 lớp", anything under "ĐẶC ĐIỂM TÌNH HÌNH") or report results (a báo cáo or biên
+        bản) count only when they carry a qualifier or a target word ("ít nhất", "phấn đấu").
+        """
         lex = self.lexicon
         found: list[Quota] = []
         lowered = text.lower()
@@ -113,6 +128,12 @@ class QuotaExtractor:
             clause = outline.clause_at(num_start, num_end)
             if self._past_clause(folded, clause, past_years_before):
                 continue
+            targeted = bool(match.group("qual")) or bool(lex.target.search(lowered[clause[0]:clause[1]]))
+            descriptive = (doc_type in lex.record_types
+                           or bool(lex.descriptive_before.search(lowered[max(0, num_start - 12):num_start]))
+                           or self._in_descriptive_section(text, folded, outline, num_start))
+            if descriptive and not targeted:
+                continue
             what, what_end = self._what(text, lowered, match, unit)
             start = match.start("qual") if match.group("qual") else num_start
             end = what_end if unit == "%" else match.end()
@@ -123,6 +144,17 @@ class QuotaExtractor:
                 quote=text[start:end], offsets=(start, end), mod=lex.qualifiers.get(qualifier),
             ))
         return found
+
+    def _in_descriptive_section(self, text: str, folded: str, outline: Outline, offset: int) -> bool:
+        """Under a top-level heading such as "I. ĐẶC ĐIỂM TÌNH HÌNH"."""
+        chain: dict[int, tuple[int, int]] = {}
+        for line in outline.headings:
+            if line.start > offset:
+                break
+            if line.level <= 2:
+                chain = {level: span for level, span in chain.items() if level < line.level}
+                chain[line.level] = (line.start, line.end)
+        return any(self.lexicon.descriptive_section.search(folded[s:e]) for s, e in chain.values())
 
     @staticmethod
     def _past_clause(folded: str, clause: tuple[int, int], year: int | None) -> bool:
@@ -180,11 +212,16 @@ class QuotaExtractor:
                 where = locate(r, c)
                 if where is None:
                     continue
-                unit = "%" if "%" in cell else self._column_unit(header[c]) or self._caption_unit(caption) or context_unit
+                unit = "%" if "%" in cell else (self._column_unit(header[c]) or self._caption_unit(caption)
+                                                 or self.lexicon.column_units.get(fold_view(header[c]).strip()) or context_unit)
                 found.append(Quota(
                     quantity=_quantity(number.group(1)), unit=unit, what=header[c] or None, who_or_where=label,
                     quote=cell.strip(), offsets=where, row=label, column=header[c] or None,
                 ))
+        table_unit = Counter(q.unit for q in found if q.unit and q.unit != "%").most_common(1)
+        for quota in found:
+            if quota.unit is None and table_unit:
+                quota.unit = table_unit[0][0]  # a "Cộng" column counts what the others count
         return found
 
     def _row_label(self, row: list[str]) -> str | None:
