@@ -1,0 +1,112 @@
+"""Real-browser smoke test: `minhchung serve` on a free port, headless Chromium logs in, uploads
+a sample letter, waits (bounded) for the background worker to read it, opens the coverage page,
+and saves screenshots of each page to ``docs/screenshots/`` for the README."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+PASSWORD = "admin-password-for-tests"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _sample() -> Path:
+    scans = sorted((REPO / "samples" / "scans").glob("*.pdf"))
+    return scans[0] if scans else sorted((REPO / "samples" / "letters").glob("*.pdf"))[0]
+
+
+@pytest.fixture
+def server(home: Path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minhchung.ui.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
+        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if process.poll() is not None:
+            pytest.fail(process.stdout.read().decode(errors="replace"))
+        time.sleep(0.5)  # polling for the port to open, bounded by the deadline
+    yield f"http://127.0.0.1:{port}"
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 f"--user-data-dir={tmp_path / 'chrome'}", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait_text(driver, text: str, seconds: float = 60) -> None:
+    try:
+        WebDriverWait(driver, seconds, poll_frequency=0.5).until(
+            EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
+    except TimeoutException:
+        body = driver.find_element(By.TAG_NAME, "body").text
+        pytest.fail(f"waited {seconds}s for {text!r}; the page shows:\n{body}")
+
+
+def _shot(driver, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def test_login_upload_wait_and_pages(server, browser):
+    browser.get(server)
+    _wait_text(browser, "Đăng nhập")
+    _shot(browser, "01-dang-nhap")
+    fields = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='text'], input[type='password']"))
+    fields[0].send_keys("admin")
+    browser.find_element(By.CSS_SELECTOR, "input[type='password']").send_keys(PASSWORD)
+    browser.find_element(By.XPATH, "//button[.//p[text()='Đăng nhập']]").click()
+    _wait_text(browser, "Tải lên minh chứng")
+
+    sample = _sample()
+    WebDriverWait(browser, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(sample))
+    _wait_text(browser, "KB")  # the uploader lists the chosen file with its size
+    browser.find_element(By.XPATH, "//button[.//p[text()='Tải lên']]").click()
+    _wait_text(browser, "Đợt 1")
+    _wait_text(browser, "Đợt 1: 1 xong", seconds=240)  # the background worker read it
+    _shot(browser, "02-tai-len")
+
+    for slug, title, shot in (("do-phu", "Ma trận tiêu chuẩn", "03-do-phu"), ("tra-cuu", "Tra cứu minh chứng", "04-tra-cuu"),
+                              ("van-ban-chi-dao", "Văn bản chỉ đạo", "05-van-ban-chi-dao"),
+                              ("danh-muc", "Danh mục minh chứng", "06-danh-muc"), ("quan-tri", "Hồ sơ nhà trường", "07-quan-tri")):
+        link = browser.find_element(By.CSS_SELECTOR, f"a[href$='/{slug}']")
+        link.click()
+        _wait_text(browser, title)
+        _shot(browser, shot)
