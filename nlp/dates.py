@@ -36,9 +36,9 @@ _DAY_WORDS = re.compile(rf"ngay{_S0}(?:(?:mung|mong){_S})?{_DAY}{_S}thang{_S}{_M
 _DAY_NUMERIC = re.compile(
     rf"(?:ngay{_S0})?(?<![\d/.]){_DAY}\s?(?P<sep>[/.\-])\s?{_MONTH}\s?(?P=sep)\s?(?P<y>\d{{4}}|\d{{2}})(?![\w/]|\.\d)"
 )
-# "ngày 25/5" (no year): only after a word that makes it a date.
+# "ngày 25/5" (no year): only after a word that makes it a date, or before "- 08/10/2026".
 _DAY_MONTH_NUMERIC = re.compile(
-    rf"(?:(?P<pre>ngay)|(?<=truoc )|(?<=den )|(?<=tu )|(?<=sau )){_S0}(?<![\w/.]){_DAY}\s?/\s?{_MONTH}(?![\w/]|\s?/\s?\d|\.\d)"
+    rf"(?:(?P<pre>ngay)|(?<=truoc )|(?<=den )|(?<=tu )|(?<=sau )|(?=\d{{1,2}}/\d{{1,2}}\s?[-–]\s?\d{{1,2}}/\d{{1,2}}/\d)){_S0}(?<![\w/.]){_DAY}\s?/\s?{_MONTH}(?![\w/]|\s?/\s?\d|\.\d)"
 )
 # "tháng 12/2017", "tháng 3 năm 2020", "cuối tháng 3", "đầu tháng 3/2018".
 _MONTH_FORM = re.compile(rf"(?:(?P<part>dau|giua|cuoi){_S})?thang{_S}{_MONTH}(?!\d){_YEAR_WORDS}?(?![\d/])")
@@ -48,7 +48,6 @@ _CONTINUATION = re.compile(
     rf"{_S0}(?:,|va|hoac){_S}(?:ngay{_S0})?{_DAY}(?:{_S}thang{_S}{_MONTH}|\s?/\s?(?P<m2>[01]?\d))(?!\d)"
     rf"(?:{_YEAR_WORDS}|\s?/\s?(?P<y3>\d{{4}}))?(?![\d/])"
 )
-_RANGE_GLUE = re.compile(r"\s{0,3}(?:den|toi|-|–|—)\s{0,3}$")
 _RANGE_FROM = re.compile(r"(?:tu|bat dau tu)\s{1,3}$")
 _BARE_DAY_START = re.compile(rf"tu{_S}ngay{_S}(?P<d>[0-3]?\d){_S0}(?:den|toi|-|–){_S0}$")
 
@@ -248,11 +247,13 @@ def find_ranges(text: str, mentions: list[DateMention], *, folded: str | None = 
     for index, last in enumerate(mentions):
         before = folded[max(0, last.start - 40):last.start]
         previous = mentions[index - 1] if index else None
-        if previous is not None and index - 1 not in used and _RANGE_GLUE.search(folded[previous.end:last.start]) \
-                and folded[previous.end:last.start].strip() in {"den", "toi", "-", "–", "—"} \
-                and _RANGE_FROM.search(folded[max(0, previous.start - 20):previous.start]):
+        glue = folded[previous.end:last.start].strip() if previous is not None else ""
+        opener = _RANGE_FROM.search(folded[max(0, previous.start - 20):previous.start]) if previous is not None else None
+        # "từ A đến B", or a bare "A - B" where A has no year of its own ("05/10 - 08/10/2026").
+        if previous is not None and index - 1 not in used and glue in {"den", "toi", "-", "–", "—"} \
+                and (opener or (glue in {"-", "–", "—"} and not previous.year_written and last.year_written)):
             first = _complete_from(previous, last)
-            start = _RANGE_FROM.search(folded[max(0, previous.start - 20):previous.start]).start() + max(0, previous.start - 20)
+            start = opener.start() + max(0, previous.start - 20) if opener else previous.start
             ranges.append(DateRange(start, last.end, first, last))
             used.update({index - 1, index})
             continue

@@ -67,9 +67,11 @@ class DeadlineLexicon:
     past: re.Pattern[str]
     yearly: re.Pattern[str]
     periods: list[re.Pattern[str]]
-    report_verbs: re.Pattern[str]
     relative: re.Pattern[str]
     anchors: dict[str, str]
+    monthly_day: re.Pattern[str]
+    deadline_noun: re.Pattern[str]
+    citation_heads: list[str]
 
     @classmethod
     def from_entries(cls, entries: list[dict]) -> DeadlineLexicon:
@@ -81,15 +83,18 @@ class DeadlineLexicon:
         return cls(
             cues=folded_cues,
             cue_regex=re.compile("(?:" + phrase_regex(list(cues)) + r")\s{0,3}$"),
-            citation=re.compile(phrase_regex([e["phrase"] for e in kind("citation")])),
+            citation=re.compile("(?:" + phrase_regex([e["phrase"] for e in kind("citation")])
+                                + r")\s+(?:so\s+)?[\w/.-]*\d[\w/.-]*\s*,?\s*$"),
             citation_tail=re.compile(kind("citation_tail")[0]["pattern"]),
             background=re.compile(kind("background")[0]["pattern"]),
             past=re.compile(kind("past")[0]["pattern"]),
             yearly=re.compile(kind("yearly")[0]["pattern"]),
             periods=[re.compile(e["pattern"]) for e in kind("period")],
-            report_verbs=re.compile(phrase_regex([e["phrase"] for e in kind("report_verb")])),
             relative=re.compile(kind("relative")[0]["pattern"]),
             anchors={e["phrase"]: e["anchor"] for e in kind("anchor")},
+            monthly_day=re.compile(kind("monthly_day")[0]["pattern"]),
+            deadline_noun=re.compile(kind("deadline_noun")[0]["pattern"]),
+            citation_heads=[e["phrase"] for e in kind("citation")],
         )
 
 
@@ -105,6 +110,7 @@ class LetterContext:
     issuer_short: str | None = None  # issuer without its locality, for a bare "Sở"
 
 
+_SPELLED = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "sau": 6}
 _TIME_OF_DAY = re.compile(r"(?:luc\s+)?\d{1,2}\s*(?:gio|h)\s*(?:\d{1,2}\s*(?:phut)?)?\s*,?\s*(?:sang|chieu|toi)?\s*,?\s*(?:ngay\s*)?$")
 _YEARLY_BEFORE = re.compile(r"(?:hang|moi)\s+nam\s*,?\s*$")
 _LABEL_AFTER = re.compile(r"\s*:")
@@ -161,9 +167,7 @@ class DeadlineExtractor:
         before = folded[max(clause_start, start - 90):start]
         if _DOC_NUMBER_BEFORE.search(before) or self.lexicon.citation_tail.search(before):
             return True
-        near = folded[max(clause_start, start - 30):start]
-        citation = list(self.lexicon.citation.finditer(near))
-        return bool(citation) and not re.search(r"[,;:]", near[citation[-1].end():])
+        return bool(self.lexicon.citation.search(folded[max(clause_start, start - 40):start]))
 
     def _is_past(self, lowered: str, mention: DateMention, clause: tuple[int, int], context: LetterContext) -> bool:
         """Past tense ("đã") around the date, or a date before the letter's own date."""
@@ -174,7 +178,7 @@ class DeadlineExtractor:
         if last is None:
             return False
         if context.issued is not None:
-            return last < context.issued
+            return last <= context.issued
         reference = context.reference
         if reference is not None and reference.year and reference.month:
             month_end = PartialDate(reference.year, reference.month).last_day()
@@ -208,12 +212,17 @@ class DeadlineExtractor:
             if (mention.start, mention.end) in in_range:
                 continue
             mod, cue_start = self._cue(folded, mention.start, clause[0])
+            if mod not in _STRONG and self.lexicon.deadline_noun.search(folded[max(clause[0], mention.start - 80):mention.start]):
+                mod = "ON_OR_BEFORE"  # "hạn chót gửi báo cáo … là ngày 15/4"
             if mention.grain in ("year", "quarter") and not self._year_is_deadline(folded, mention, mod, clause):
                 continue
             if mention.coordinated:
                 mod, cue_start = deadlines[-1].mod if deadlines else mod, mention.start
-            if mod not in _STRONG and (self._is_citation(folded, mention.start, clause[0])
-                                       or self._is_past(lowered, mention, clause, context)):
+            if mod not in _STRONG and self._is_citation(folded, mention.start, clause[0]):
+                continue
+            if mod != "START" and mod not in _STRONG and self._is_past(lowered, mention, clause, context):
+                continue
+            if mod == "START" and self.lexicon.past.search(lowered[max(clause[0], mention.start - 50):mention.start]):
                 continue
             if mod in _STRONG and self.lexicon.past.search(lowered[clause[0]:cue_start]):
                 continue
@@ -237,13 +246,18 @@ class DeadlineExtractor:
                 continue
             deadlines.append(self._record(text, folded, outline, context, (cue_start, mention.end), clause,
                                           date_value=mention.iso, grain=mention.grain, mod=mod or "ON"))
-        deadlines += self._periods(text, folded, outline, context)
+        monthly = self._monthly_days(text, folded, outline, context)
+        deadlines += monthly
+        deadlines += [p for p in self._periods(text, folded, outline, context)
+                      if not any(p.offsets[0] < m.offsets[1] and m.offsets[0] < p.offsets[1] for m in monthly)]
         deadlines += self._relatives(text, folded, outline, context)
         return _dedupe(sorted(deadlines, key=lambda d: d.offsets))
 
     @staticmethod
     def _year_is_deadline(folded: str, mention: DateMention, mod: str | None, clause: tuple[int, int]) -> bool:
         """A bare year or quarter is a deadline after "đến/trong/trước…" or as an item label ("Năm 2027:")."""
+        if folded.rfind("(", clause[0], mention.start) > folded.rfind(")", clause[0], mention.start):
+            return False  # "(đối với các trường đánh giá trong năm 2026)": a qualifier, not a deadline
         if mod in ("ON_OR_BEFORE", "BEFORE", "ON"):
             return True
         label_start = re.match(r"[\s\-–+•]*", folded[clause[0]:mention.start])
@@ -272,15 +286,31 @@ class DeadlineExtractor:
         for pattern in self.lexicon.periods:
             for match in pattern.finditer(folded):
                 clause = outline.clause_at(match.start(), match.end())
-                if not self.lexicon.report_verbs.search(folded[clause[0]:clause[1]]):
+                periodic = folded[match.start():match.start() + 6] == "dinh k"
+                if not periodic and not outline.actors.verbs.search(text[clause[0]:clause[1]].lower()):
                     continue
                 unit = match.group("unit")
-                amount = int(match.groupdict().get("n") or (3 if unit == "quy" else 1))
+                raw_n = match.groupdict().get("n")
+                amount = _SPELLED.get(raw_n, 0) or int(raw_n) if raw_n else 1
                 code = {"thang": f"P{amount}M", "quy": f"P{amount * 3}M", "tuan": f"P{amount}W", "nam": f"P{amount}Y"}[unit]
                 if unit == "quy" and match.groupdict().get("n") is None:
                     code = "P3M"
                 found.append(self._record(text, folded, outline, context, (match.start(), match.end()), clause,
                                           recurring=code, mod=None, grain=None))
+        return found
+
+    def _monthly_days(self, text: str, folded: str, outline: Outline, context: LetterContext) -> list[Deadline]:
+        """"trước ngày 05 hằng tháng" → recurring "---05" (ISO 8601 day of every month)."""
+        found = []
+        for match in self.lexicon.monthly_day.finditer(folded):
+            day = int(match.group("d"))
+            if not 1 <= day <= 31:
+                continue
+            cue = " ".join((match.group("cue") or "").split())
+            mod = self.lexicon.cues.get(cue, "ON") if cue else "ON"
+            clause = outline.clause_at(match.start(), match.end())
+            found.append(self._record(text, folded, outline, context, (match.start(), match.end()), clause,
+                                      recurring=f"---{day:02d}", mod=mod, grain="day"))
         return found
 
     def _relatives(self, text: str, folded: str, outline: Outline, context: LetterContext) -> list[Deadline]:
@@ -353,7 +383,7 @@ def _dedupe(deadlines: list[Deadline]) -> list[Deadline]:
     seen: set[tuple] = set()
     out = []
     for deadline in deadlines:
-        key = (deadline.offsets, deadline.date, deadline.recurring)
+        key = (deadline.date, deadline.start, deadline.recurring, " ".join(deadline.quote.split()), deadline.who)
         if key not in seen:
             seen.add(key)
             out.append(deadline)
