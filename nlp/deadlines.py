@@ -367,7 +367,7 @@ class DeadlineExtractor:
                 for word in subject.text.split():
                     consumed = blanked.find(word, consumed) + len(word)
                 action_text = blanked[consumed:]
-        action = re.sub(r"(?:\s*,)+\s*,", ",", " ".join(action_text.split())).strip(" ,;:.-–+")
+        action = re.sub(r"(?:\s*,)+\s*,", ",", " ".join(re.sub(r"[*_#]+", " ", action_text).split())).strip(" ,;:.-–+")
         action = re.sub(r"\s*\(\s*\)\s*", " ", action).strip()
         if len(action) > _MAX_ACTION:
             action = action[:_MAX_ACTION].rsplit(" ", 1)[0] + "…"

@@ -25,7 +25,7 @@ from minhchung.nlp.textview import fold_view, phrase_regex
 _MAX_WHAT_WORDS = 12
 _NUMBER = r"(?P<num>\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:,\d+)?)"
 _CELL_NUMBER = re.compile(r"^\s*(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*%?\s*$")
-_CELL_SPLIT = re.compile(r"\t+| {2,}")
+_TAGS = re.compile(r"<[^>]{1,20}>")
 _WHAT_STOP = re.compile(r"[,;.:()\n]|\s(?:và|hoặc|trong đó|gồm|để|tại|theo)\s")
 
 
@@ -172,7 +172,7 @@ class QuotaExtractor:
         phrase = rest[:stop.start()] if stop else rest
         words = phrase.split()[:_MAX_WHAT_WORDS]
         if unit == "%":
-            verbs = re.search(r"\s(?:hoàn thành|thực hiện|được|đạt|có|tham gia|sử dụng|tham dự)\s", " " + " ".join(words) + " ")
+            verbs = re.search(r"\s(?:hoàn thành|thực hiện|được|đạt|có|tham gia|sử dụng|tham dự|đã|phải)\s", " " + " ".join(words) + " ")
             if verbs and verbs.start() > 0:
                 words = " ".join(words)[:verbs.start() - 1].split() or words
         what = " ".join(words).strip(" ,;")
@@ -201,9 +201,15 @@ class QuotaExtractor:
         """
         if len(rows) < 2:
             return []
-        header = [" ".join(c.split()) for c in rows[0]]
+        rows = [[_TAGS.sub("", cell) for cell in row] for row in rows]
+        header_rows = 0
+        while header_rows < len(rows) - 1 and not any(_CELL_NUMBER.match(c) for c in rows[header_rows][1:]):
+            header_rows += 1
+        header_rows = max(1, header_rows)
+        width = max(len(row) for row in rows)
+        header = [_column_label(rows[:header_rows], c) for c in range(width)]
         found: list[Quota] = []
-        for r, row in enumerate(rows[1:], start=1):
+        for r, row in enumerate(rows[header_rows:], start=header_rows):
             label = self._row_label(row)
             for c, cell in enumerate(row):
                 number = _CELL_NUMBER.match(cell)
@@ -251,6 +257,21 @@ class QuotaExtractor:
         return match.group(1).strip() if match else None
 
 
+def _column_label(header_rows: list[list[str]], column: int) -> str:
+    """The lowest non-empty header cell above a column (multi-row headers: "Trong đó / Mầm non")."""
+    for row in reversed(header_rows):
+        if column < len(row) and row[column].strip():
+            return " ".join(row[column].split())
+    return ""
+
+
+def _split_cells(raw: str) -> list[str]:
+    """Cells of an aligned line: tab-separated (empty cells kept), else runs of 2+ spaces."""
+    if "\t" in raw:
+        return [cell.strip() for cell in raw.strip("\n").split("\t")]
+    return re.split(r" {2,}", raw.strip())
+
+
 def dominant_unit(quotas: list[Quota], before: int) -> str | None:
     """The unit most text quotas before ``before`` count in (not %): a table's implicit unit."""
     counts = Counter(q.unit for q in quotas if q.offsets[0] < before and q.unit and q.unit != "%")
@@ -288,8 +309,8 @@ def aligned_tables(raw_text: str, text: str) -> list[TextTable]:
                 cursor = max(cursor, max(e for _, e in table.cells.values()) if table.cells else cursor)
 
     for raw in raw_lines:
-        cells = [c for c in _CELL_SPLIT.split(raw.strip())]
-        if len(cells) >= 3 and ("\t" in raw or re.search(r"\S {2,}\S", raw)):
+        cells = _split_cells(raw)
+        if sum(bool(c) for c in cells) >= 2 and len(cells) >= 3 and ("\t" in raw or re.search(r"\S {2,}\S", raw)):
             if not block:
                 caption = previous
             block.append(cells)
@@ -314,7 +335,9 @@ def _locate(rows: list[list[str]], lines: list[str], text: str, cursor: int, cap
         start = at if start is None else start
         position = at
         for c, cell in enumerate(row):
-            needle = normalize_text(cell).strip()
+            needle = normalize_text(_TAGS.sub("", cell)).strip()
+            if not needle:
+                continue
             found = text.find(needle, position, at + len(line))
             if found >= 0:
                 cells[(r, c)] = (found, found + len(needle))

@@ -329,3 +329,16 @@ def test_fuzz_never_raises_and_is_fast(reader, pieces):
     for item in result.deadlines + result.quotas:
         assert item.span is not None and item.span.start <= item.span.end
 
+
+
+def test_multi_row_header_table_keeps_columns_aligned(reader):
+    body = ("Lộ trình thực hiện:\nThời gian\tSố trường\t\t\n\tTổng số\tTrong đó\t\n\t\tMầm non\tTiểu học\n"
+            "Tháng 3 năm 2026\t5\t3\t2\n<b>Cộng</b>\t<b>5</b>\t<b>3</b>\t<b>2</b>\n\nCác đơn vị thực hiện./.")
+    items = [q for q in quotas_of(reader, body) if q["row"]]
+    assert [(q["row"], q["column"], q["quantity"]) for q in items] == [
+        ("Tháng 3 năm 2026", "Tổng số", 5), ("Tháng 3 năm 2026", "Mầm non", 3), ("Tháng 3 năm 2026", "Tiểu học", 2),
+        ("Cộng", "Tổng số", 5), ("Cộng", "Mầm non", 3), ("Cộng", "Tiểu học", 2)]
+
+
+def test_time_of_day_minutes_are_not_quotas(reader):
+    assert quotas_of(reader, "Hội nghị bắt đầu lúc 7 giờ 30 phút tại hội trường Sở.") == []
