@@ -20,6 +20,7 @@ not re-embed a thousand titles on every render.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal
@@ -173,8 +174,12 @@ def is_stale(issued: date | None, window: tuple[date, date] | None) -> bool:
 
 
 def compute_coverage(session: Session, *, school_id: int, period: Period, framework: Framework,
-                     embedder: Embedder) -> CoverageReport:
-    """The coverage of one school's period against its framework."""
+                     embedder: Callable[[], Embedder]) -> CoverageReport:
+    """The coverage of one school's period against its framework.
+
+    ``embedder`` is called only if some confirmed link lacks a person-set indicator, so a fully
+    hand-mapped period never pays for loading a model.
+    """
     window = period_window(period)
     links = _confirmed_links(session, school_id=school_id, period_id=period.id)
     by_criterion: dict[str, list[tuple[EvidenceItem, EvidenceCriterion]]] = {}
@@ -231,9 +236,9 @@ def _assign(item: EvidenceItem, link: EvidenceCriterion, indicators: list[Indica
 class _IndicatorMatcher:
     """Closest indicator text for a title, with vectors cached in the database."""
 
-    def __init__(self, session: Session, embedder: Embedder) -> None:
+    def __init__(self, session: Session, embedder: Callable[[], Embedder]) -> None:
         self.session = session
-        self.embedder = embedder
+        self._load_embedder = embedder
         self._memo: dict[tuple[str, str], np.ndarray] = {}
         self._new: list[EmbeddingCache] = []
 
@@ -249,9 +254,10 @@ class _IndicatorMatcher:
         missing = [(side, normalize_text(t)) for side, t in wanted if (side, normalize_text(t)) not in self._memo]
         if not missing:
             return
+        embedder = self._load_embedder()
         keys = {_cache_key(side, text): (side, text) for side, text in missing}
         cached = self.session.execute(
-            select(EmbeddingCache).where(EmbeddingCache.embedder == self.embedder.id,
+            select(EmbeddingCache).where(EmbeddingCache.embedder == embedder.id,
                                          EmbeddingCache.text_sha.in_(list(keys)))
         ).scalars().all()
         for row in cached:
@@ -260,11 +266,11 @@ class _IndicatorMatcher:
             todo = sorted({text for key, (s, text) in keys.items() if s == side and (s, text) not in self._memo})
             if not todo:
                 continue
-            vectors = (self.embedder.embed_passages if side == "passage" else self.embedder.embed_queries)(todo)
+            vectors = (embedder.embed_passages if side == "passage" else embedder.embed_queries)(todo)
             for text, vector in zip(todo, vectors):
                 vector = np.asarray(vector, dtype=np.float32)
                 self._memo[(side, text)] = vector
-                self._new.append(EmbeddingCache(text_sha=_cache_key(side, text), embedder=self.embedder.id,
+                self._new.append(EmbeddingCache(text_sha=_cache_key(side, text), embedder=embedder.id,
                                                 dim=int(vector.shape[0]), vector=vector.tobytes()))
 
     def flush(self) -> None:

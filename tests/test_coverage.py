@@ -77,7 +77,7 @@ def test_hand_counted_fixture(context):
     embedder = load_embedder(context.settings.index.embedder)
     with context.db.session() as session:
         report = compute_coverage(session, school_id=context.bootstrap.school_id, period=period,
-                                  framework=framework, embedder=embedder)
+                                  framework=framework, embedder=lambda: embedder)
     rows = {c.id: (c.status, c.evidence_count, c.stale_count, c.unsupported_indicators) for c in report.criteria()}
     assert rows["1.1"] == ("supported", 3, 0, [])
     assert rows["1.2"] == ("weak", 2, 1, ["Mức 2"])
@@ -113,7 +113,7 @@ def test_vectors_are_cached_between_runs(context):
     for _ in range(2):
         with context.db.session() as session:
             compute_coverage(session, school_id=context.bootstrap.school_id, period=period,
-                             framework=framework, embedder=embedder)
+                             framework=framework, embedder=lambda: embedder)
     assert embedder.calls == 3  # one title + two indicator texts, embedded once
 
 

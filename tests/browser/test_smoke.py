@@ -103,7 +103,7 @@ def test_login_upload_wait_and_pages(server, browser):
     _wait_text(browser, "Đợt 1: 1 xong", seconds=240)  # the background worker read it
     _shot(browser, "02-tai-len")
 
-    for slug, title, shot in (("do-phu", "Ma trận tiêu chuẩn", "03-do-phu"), ("tra-cuu", "Tra cứu minh chứng", "04-tra-cuu"),
+    for slug, title, shot in (("do-phu", "Tải danh sách tiêu chí còn thiếu", "03-do-phu"), ("tra-cuu", "Tra cứu minh chứng", "04-tra-cuu"),
                               ("van-ban-chi-dao", "Văn bản chỉ đạo", "05-van-ban-chi-dao"),
                               ("danh-muc", "Danh mục minh chứng", "06-danh-muc"), ("quan-tri", "Hồ sơ nhà trường", "07-quan-tri")):
         link = browser.find_element(By.CSS_SELECTOR, f"a[href$='/{slug}']")

@@ -81,6 +81,8 @@ for item in queue:
                 image.image(thumbnail(str(context.blobs.path(item.sha256)), 1))
             except MinhchungError as error:
                 image.caption(error.message_vi)
+            except OSError:
+                image.caption("Không mở được bản gốc để tạo ảnh trang.")
         details.markdown(f"**{item.title}**  \n{item.filename or ''}")
         details.caption(" · ".join(part for part in (
             f"Loại: {item.doc_type}" if item.doc_type else "", f"Số: {item.number}" if item.number else "",

