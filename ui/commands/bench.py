@@ -49,5 +49,10 @@ def bench_search(
         }))
 
 
+@bench_app.command("all", help="Mọi phép đo đã có (hiện tại: tìm kiếm ở 20 000 đoạn).")
+def bench_all(as_json: bool = typer.Option(False, "--json", help="Dòng cuối là JSON")) -> None:
+    bench_search(chunks=20_000, queries=200, peer_queries=10, as_json=as_json)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(bench_app, name="bench")
