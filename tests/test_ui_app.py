@@ -171,3 +171,12 @@ def test_admin_creates_user_from_the_page(context, tokens):
     form_inputs[0].input("giaovien1")
     next(b for b in at.button if b.label == "Tạo tài khoản").click().run()
     assert any("Đã tạo tài khoản giaovien1" in s.value for s in at.success)
+
+
+def test_secretary_confirms_with_two_criteria(context, tokens, queued_item):
+    user = AuthService(context.db, context.settings.auth).current_user(tokens["secretary"])
+    inbox.confirm(context, user, queued_item, ["1.1", "3.1"])
+    with context.db.session() as session:
+        item = session.get(EvidenceItem, queued_item)
+        assert item.status == "confirmed" and item.code == "MC.1.1.01"
+        assert {c.criterion for c in item.criteria if c.status == "confirmed"} == {"1.1", "3.1"}

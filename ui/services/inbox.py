@@ -139,31 +139,31 @@ def _review_module():
 
 def confirm(context: AppContext, user: CurrentUser, item_id: int, criteria: list[str]) -> None:
     """Confirm an item under ``criteria`` (the first is its root: it gets the code)."""
-    period_id = _item_period(context, user, item_id)
+    period_id, version = _item_state(context, user, item_id)
     require(user, "confirm", user.school_id, period_id)
-    _review_module().confirm(context.db, item_id=item_id, criteria=criteria, actor=user.username)
+    review = _review_module()
+    item = review.confirm(context.db, item_id, criteria[0], actor=user.username, expected_version=version)
+    for extra in criteria[1:]:
+        item = review.link_criterion(context.db, item_id, extra, actor=user.username, expected_version=item.version)
 
 
 def reject(context: AppContext, user: CurrentUser, item_id: int) -> None:
-    period_id = _item_period(context, user, item_id)
+    period_id, version = _item_state(context, user, item_id)
     require(user, "confirm", user.school_id, period_id)
-    _review_module().reject(context.db, item_id=item_id, actor=user.username)
+    _review_module().reject(context.db, item_id, actor=user.username, expected_version=version)
 
 
 def bulk_confirm(context: AppContext, user: CurrentUser, period_id: int, min_score: float) -> int:
-    """Confirm every queued item whose best suggestion scores at least ``min_score``; returns count."""
+    """Confirm the top suggestion of every queued item scoring at least ``min_score``; returns count."""
     require(user, "confirm", user.school_id, period_id)
-    chosen = [q for q in review_queue(context, user, period_id, limit=10_000)
-              if q.suggestions and q.confidence >= min_score]
-    for item in chosen:
-        best = max(item.suggestions, key=lambda s: s.score or 0.0)
-        confirm(context, user, item.item_id, [best.criterion])
-    return len(chosen)
+    return len(_review_module().bulk_confirm(context.db, actor=user.username, school_id=user.school_id,
+                                             period_id=period_id, min_score=min_score))
 
 
-def _item_period(context: AppContext, user: CurrentUser, item_id: int) -> int | None:
+def _item_state(context: AppContext, user: CurrentUser, item_id: int) -> tuple[int, int]:
+    """(period, version) of an item of the user's school; another school's item is refused."""
     with context.db.session() as session:
         item = session.get(EvidenceItem, item_id)
         if item is None or item.school_id != user.school_id:
             require(user, "read", None)  # same refusal as for another school's data
-        return item.period_id
+        return item.period_id, item.version
