@@ -1,0 +1,103 @@
+"""Units of the text stages: reading order, text-layer verdicts, syllables, deskew, ink removal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ingest_pages import Degradation, letter_page
+
+from minhchung.ingest.document import BBox
+from minhchung.ingest.layout import RawWord, arrange_blocks, assemble_page
+from minhchung.ingest.normalize import normalize_text
+from minhchung.ingest.preprocess import estimate_skew, suppress_colour_ink, to_gray
+from minhchung.ingest.textlayer import judge_text_layer
+from minhchung.ingest.vietnamese import invalid_syllable_rate, is_vietnamese_syllable
+
+
+def _row(y: float, *segments: tuple[float, str]) -> list[RawWord]:
+    """Words of one row; each segment starts at x and its words are 6 pt per letter + 3 pt space."""
+    words = []
+    for x, text in segments:
+        for token in text.split():
+            width = 6.0 * len(token)
+            words.append(RawWord(text=token, box=BBox(l=x, t=y, r=x + width, b=y + 11)))
+            x += width + 3
+    return words
+
+
+def _block_texts(words: list[RawWord]) -> list[str]:
+    page = assemble_page(1, 595, 842, "text-layer", arrange_blocks(words))
+    return ["\n".join(line.text for line in block.lines) for block in page.blocks]
+
+
+def test_letter_header_columns_are_separate_blocks_left_first():
+    words = (_row(40, (60, "UBND HUYỆN AN PHÚ"), (300, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
+             + _row(54, (50, "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO"), (320, "Độc lập - Tự do - Hạnh phúc"))
+             + _row(68, (70, "Số: 12/PGDĐT"), (310, "An Phú, ngày 5 tháng 3 năm 2025"))
+             + _row(82, (60, "V/v tập huấn"))
+             + _row(120, (200, "KẾ HOẠCH"))
+             + _row(134, (60, "Căn cứ kế hoạch năm học nhà trường tổ chức tự đánh giá chất lượng")))
+    assert _block_texts(words) == [
+        "UBND HUYỆN AN PHÚ\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\nSố: 12/PGDĐT\nV/v tập huấn",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nAn Phú, ngày 5 tháng 3 năm 2025",
+        "KẾ HOẠCH\nCăn cứ kế hoạch năm học nhà trường tổ chức tự đánh giá chất lượng",
+    ]
+
+
+def test_a_single_wide_gap_row_is_not_a_column_band():
+    words = _row(40, (60, "Điều 1."), (200, "Thành lập hội đồng")) + _row(54, (60, "gồm các ông bà có tên sau đây và các tổ trưởng"))
+    assert _block_texts(words) == ["Điều 1. Thành lập hội đồng\ngồm các ông bà có tên sau đây và các tổ trưởng"]
+
+
+def test_paragraph_gap_starts_a_new_block_and_offsets_index_the_text():
+    words = _row(40, (60, "Dòng một")) + _row(54, (60, "Dòng hai")) + _row(100, (60, "Đoạn mới"))
+    page = assemble_page(1, 595, 842, "text-layer", arrange_blocks(words))
+    assert page.text == "Dòng một\nDòng hai\n\nĐoạn mới"
+    word = page.blocks[1].lines[0].words[0]
+    assert page.text[word.start:word.end] == "Đoạn" and word.bbox.t == 100
+
+
+def test_words_are_normalised_before_offsets():
+    words = [RawWord("hoà", BBox(l=10, t=10, r=40, b=20)), RawWord("Ðồng\u00ad", BBox(l=45, t=10, r=80, b=20))]
+    page = assemble_page(1, 595, 842, "ocr", arrange_blocks(words))
+    assert page.text == "hòa Đồng" == normalize_text(page.text)
+    assert [(w.start, w.end) for w in page.blocks[0].lines[0].words] == [(0, 3), (4, 8)]
+
+
+@pytest.mark.parametrize(("token", "valid"), [
+    ("trường", True), ("nghiêng", True), ("khuyến", True), ("Quyết", True), ("giữa", True),
+    ("tập", True), ("tẩp", False), ("hòa", True), ("Tr\u00adêng", False), ("häc", False), ("xyz", False),
+])
+def test_vietnamese_syllables(token: str, valid: bool):
+    assert is_vietnamese_syllable(token) is valid
+
+
+def test_text_layer_verdicts():
+    good = "Căn cứ kế hoạch năm học, nhà trường tổ chức tự đánh giá chất lượng giáo dục theo quy định hiện hành."
+    assert judge_text_layer(good, 40).usable
+    assert not judge_text_layer("Trang 1", 40).usable
+    tcvn3 = "Tr\u00adêng häc ®\u00adîc c«ng nhËn ®¹t chuÈn quèc gia vµ ®¸nh gi¸ ngoµi " * 3
+    verdict = judge_text_layer(tcvn3, 40)
+    assert not verdict.usable and "not Vietnamese syllables" in verdict.reason
+    unaccented = "Can cu ke hoach nam hoc nha truong to chuc tu danh gia chat luong giao duc " * 3
+    assert not judge_text_layer(unaccented, 40).usable  # an English OCR engine's layer: no marks
+    assert invalid_syllable_rate(good) == 0.0
+    assert not judge_text_layer("(cid:12)(cid:45)(cid:77) " * 10, 40).usable
+
+
+def test_deskew_estimates_the_applied_angle():
+    page = letter_page(5, Degradation(seal=False, signature=False, skew_degrees=3.0), sentences=4)
+    angle = estimate_skew(to_gray(np.asarray(page.image)))
+    assert angle == pytest.approx(-3.0, abs=0.2)
+
+
+def test_seal_and_signature_ink_are_painted_white_black_text_kept():
+    page = np.full((60, 90, 3), 255, np.uint8)
+    page[10:20, 10:80] = (205, 30, 40)      # red seal ring
+    page[30:40, 10:80] = (25, 45, 170)      # blue signature
+    page[45:55, 10:80] = (15, 15, 15)       # black print
+    page[12:18, 40:45] = (30, 10, 10)       # black print under the seal
+    cleaned = suppress_colour_ink(page)
+    assert (cleaned[10:20, 10:35] == 255).all() and (cleaned[30:40, 10:80] == 255).all()
+    assert (cleaned[45:55, 10:80] == 15).all()
+    assert (cleaned[13:17, 41:44] == (30, 10, 10)).all()
