@@ -86,6 +86,7 @@ class CriterionSuggestions:
         from minhchung.ui.commands.suggest import SuggesterPool
 
         self.pool = SuggesterPool(context, context.settings.index.embedder)
+        self._learnt: set[tuple[str, str]] = set()
 
     def __call__(self, context: AppContext, document_id: int, document: Document) -> None:
         with context.db.session() as session:
@@ -98,7 +99,9 @@ class CriterionSuggestions:
             fields = {f.name: f.value for f in row.fields}
             filename, school_id = row.filename, row.school_id
         title = evidence_title(fields, filename)
-        result = self.pool.get(period.framework_id).suggest(title, text=document.text[:3000], k=SUGGESTIONS_KEPT)
+        suggester = self.pool.get(period.framework_id)
+        self._learn_confirmations(suggester, period.framework_id)
+        result = suggester.suggest(title, text=document.text[:3000], k=SUGGESTIONS_KEPT)
         create_suggested_item(
             context.db, actor="system", school_id=school_id, period_id=period.id, framework_id=period.framework_id,
             title=title, document_id=document_id, number=fields.get("number"),
@@ -106,6 +109,16 @@ class CriterionSuggestions:
             location=filename,
             suggestions=[SuggestedCriterion(s.criterion, s.score, s.reason) for s in result.suggestions],
         )
+
+
+    def _learn_confirmations(self, suggester, framework_id: str) -> None:
+        """Confirmations made since this worker started become exemplars now (no retraining)."""
+        confirmed = set(self.pool._confirmed(framework_id))
+        if not self._learnt:
+            self._learnt = confirmed  # the pool built the suggester with these already
+            return
+        suggester.add_exemplars(sorted(confirmed - self._learnt))
+        self._learnt |= confirmed
 
 
 class SearchIndex:
