@@ -138,27 +138,40 @@ def _column_boundary(segments: list[list[RawWord]]) -> tuple[float, float]:
     return left, right
 
 
-def _crosses(segment: list[RawWord], boundary: tuple[float, float]) -> bool:
+def _crosses(segment: list[RawWord], gap: tuple[float, float]) -> bool:
+    """True if the segment spans the whole column gap (so it is not in either column)."""
     box = _union(segment)
-    middle = (boundary[0] + boundary[1]) / 2
-    return box.l < middle < box.r
+    return box.l < gap[0] and box.r > gap[1]
 
 
 def _band_end(rows: list[list[list[RawWord]]], start: int, height: float) -> tuple[int, float]:
-    """End (exclusive) of the band starting at ``start`` and its column boundary x."""
+    """End (exclusive) of the band starting at ``start`` and its column boundary x.
+
+    The gap is narrowed to what every split row leaves free; a row spanning it, or a split
+    row whose gap no longer overlaps, or a paragraph-sized vertical space ends the band.
+    """
     left, right = _column_boundary(rows[start])
     end = start + 1
     while end < len(rows):
         previous, current = _union([w for s in rows[end - 1] for w in s]), _union([w for s in rows[end] for w in s])
         if current.t - previous.b > 1.5 * height or any(_crosses(s, (left, right)) for s in rows[end]):
             break
+        if len(rows[end]) >= 2:
+            gap_left, gap_right = _column_boundary(rows[end])
+            if max(left, gap_left) >= min(right, gap_right):
+                break
+            left, right = max(left, gap_left), min(right, gap_right)
         end += 1
     return end, (left + right) / 2
 
 
 def _band_blocks(rows: list[list[list[RawWord]]], boundary: float) -> list[RawBlock]:
-    left = RawBlock(lines=[s for row in rows for s in row if _union(s).r <= boundary])
-    right = RawBlock(lines=[s for row in rows for s in row if _union(s).r > boundary])
+    def centre(segment: list[RawWord]) -> float:
+        box = _union(segment)
+        return (box.l + box.r) / 2
+
+    left = RawBlock(lines=[s for row in rows for s in row if centre(s) < boundary])
+    right = RawBlock(lines=[s for row in rows for s in row if centre(s) >= boundary])
     return [b for b in (left, right) if b.lines]
 
 

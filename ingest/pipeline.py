@@ -23,6 +23,7 @@ from pathlib import Path
 
 import docx
 import pdfplumber
+import pypdfium2 as pdfium
 from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -34,7 +35,13 @@ from minhchung.ingest.layout import arrange_blocks, assemble_page
 from minhchung.ingest.ocr import OcrPage, OcrTask, ProgressCallback, run_ocr
 from minhchung.ingest.raster import page_image, png_bytes, resample
 from minhchung.ingest.settings import IngestSettings
-from minhchung.ingest.textlayer import extract_text_page, judge_text_layer, page_words
+from minhchung.ingest.textlayer import (
+    extract_text_page,
+    judge_text_layer,
+    may_have_ruled_table,
+    page_tables,
+    page_words,
+)
 
 
 def extract_document(upload: Upload, settings: IngestSettings, progress: ProgressCallback | None = None,
@@ -70,20 +77,12 @@ def _paged_document(upload: Upload, path: str, settings: IngestSettings,
     pages: dict[int, Page] = {}
     to_ocr: list[int] = list(range(upload.page_count))
     if upload.kind == "pdf":
-        to_ocr = []
         try:
-            with pdfplumber.open(path) as pdf:
-                for index, plumber_page in enumerate(pdf.pages):
-                    words = page_words(plumber_page)
-                    verdict = judge_text_layer(" ".join(w.text for w in words), settings.min_text_chars)
-                    if verdict.usable:
-                        pages[index] = extract_text_page(plumber_page, index + 1, words)
-                        _report(progress, len(pages), upload.page_count)
-                    else:
-                        to_ocr.append(index)
-                    plumber_page.close()
-        except (ValueError, KeyError, TypeError) as error:
+            text_pages = _text_layer_pages(upload, path, settings, progress)
+        except (ValueError, KeyError, TypeError, pdfium.PdfiumError) as error:
             raise CorruptFileError(upload.filename, f"text layer unreadable: {error}") from error
+        pages.update((i, p) for i, p in text_pages.items() if p is not None)
+        to_ocr = [i for i, p in text_pages.items() if p is None]
     tasks = [OcrTask(path, upload.kind, i, i + 1, upload.filename, settings.ocr) for i in to_ocr]
     done_before = len(pages)
 
@@ -93,6 +92,40 @@ def _paged_document(upload: Upload, path: str, settings: IngestSettings,
     for index, result in zip(to_ocr, run_ocr(tasks, ocr_progress, executor)):
         pages[index] = ocr_result_page(result, settings.ocr.low_confidence)
     return [pages[i] for i in sorted(pages)]
+
+
+def _text_layer_pages(upload: Upload, path: str, settings: IngestSettings,
+                      progress: ProgressCallback | None) -> dict[int, Page | None]:
+    """Each PDF page read from its text layer, or None where the layer is unusable (→ OCR).
+
+    pdfplumber (slow: it parses every object in Python) is opened only if some usable page
+    draws enough vector paths to hold a ruled table.
+    """
+    result: dict[int, Page | None] = {}
+    pdf = pdfium.PdfDocument(path)
+    plumber = None
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                words = page_words(page)
+                if not judge_text_layer(" ".join(w.text for w in words), settings.min_text_chars).usable:
+                    result[index] = None
+                    continue
+                tables = []
+                if may_have_ruled_table(page):
+                    plumber = plumber or pdfplumber.open(path)
+                    tables = page_tables(plumber.pages[index])
+                width, height = page.get_size()
+                result[index] = extract_text_page(index + 1, width, height, words, tables)
+            finally:
+                page.close()
+            _report(progress, sum(p is not None for p in result.values()), upload.page_count)
+    finally:
+        if plumber is not None:
+            plumber.close()
+        pdf.close()
+    return result
 
 
 def ocr_result_page(result: OcrPage, low_confidence: float) -> Page:

@@ -1,4 +1,4 @@
-"""Text-layer stage: read a born-digital PDF page with pdfplumber, and judge whether to trust it.
+"""Text-layer stage: read a born-digital PDF page (PDFium words, pdfplumber tables), judge it.
 
 A page's text layer is used only if it is real Vietnamese text: enough characters, few
 impossible syllables. That refuses three common failures: scans with no text at all, PDFs
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 from pdfplumber.page import Page as PlumberPage
 
 from minhchung.ingest.document import BBox, Page
@@ -20,6 +22,7 @@ from minhchung.ingest.vietnamese import alphabetic_tokens, has_vietnamese_marks,
 
 MAX_INVALID_SYLLABLES = 0.30
 MIN_MARKED_SHARE = 0.08
+MIN_TABLE_SEGMENTS = 12
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,52 @@ def judge_text_layer(text: str, min_chars: int) -> LayerVerdict:
     return LayerVerdict(True, f"{chars} characters, {invalid:.0%} non-syllables")
 
 
-def page_words(page: PlumberPage) -> list[RawWord]:
-    """Words of a pdfplumber page with boxes in points (origin top-left, as pdfplumber gives)."""
-    return [
-        RawWord(text=w["text"], box=BBox(l=w["x0"], t=w["top"], r=w["x1"], b=w["bottom"]))
-        for w in page.extract_words(keep_blank_chars=False, use_text_flow=False, x_tolerance=1.5)
-        if w["text"].strip()
-    ]
+def page_words(page: pdfium.PdfPage) -> list[RawWord]:
+    """Words of a PDF page's text layer with boxes in points (origin top-left).
+
+    Read through PDFium's text page (C speed: ~10 ms a page, against ~250 ms for pdfminer's
+    object parsing behind pdfplumber, which we keep for ruled tables only). A word ends at
+    whitespace PDFium reports, including the spaces it infers from glyph gaps.
+    """
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        height = page.get_height()
+        words: list[RawWord] = []
+        letters: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        for index, char in enumerate(text):
+            if char.isspace() or char == "\x00":
+                _flush(letters, boxes, words, height)
+                continue
+            box = textpage.get_charbox(index)
+            letters.append(char)
+            if box[2] > box[0] or box[3] > box[1]:
+                boxes.append(box)
+        _flush(letters, boxes, words, height)
+    finally:
+        textpage.close()
+    return words
+
+
+def _flush(letters: list[str], boxes: list[tuple[float, float, float, float]], words: list[RawWord], height: float) -> None:
+    """Close the word being read (PDF boxes are bottom-left based; ours are top-left)."""
+    if letters and boxes:
+        words.append(RawWord(text="".join(letters), box=BBox(
+            l=min(b[0] for b in boxes), t=height - max(b[3] for b in boxes),
+            r=max(b[2] for b in boxes), b=height - min(b[1] for b in boxes))))
+    letters.clear()
+    boxes.clear()
+
+
+def may_have_ruled_table(page: pdfium.PdfPage) -> bool:
+    """True if the page draws enough path segments to hold a ruled table (cheap pre-check).
+
+    A 2×2 grid needs six rules (twelve segments); the underlines of a letter header, two.
+    """
+    paths = page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_PATH], max_depth=2)
+    return sum(pdfium_raw.FPDFPath_CountSegments(path.raw) for path in paths) >= MIN_TABLE_SEGMENTS
 
 
 def page_tables(page: PlumberPage) -> list[RawBlock]:
@@ -81,12 +123,13 @@ def _inside(word: RawWord, box: BBox) -> bool:
     return box.l <= cx <= box.r and box.t <= cy <= box.b
 
 
-def extract_text_page(page: PlumberPage, number: int, words: list[RawWord]) -> Page:
+def extract_text_page(number: int, width: float, height: float, words: list[RawWord],
+                      tables: list[RawBlock]) -> Page:
     """A :class:`Page` from the text layer: blocks in reading order, tables as table blocks.
 
-    ``words`` are the page's :func:`page_words` (already read to judge the layer).
+    ``words`` are the page's :func:`page_words` (already read to judge the layer); ``tables``
+    its :func:`page_tables` (empty when the page has no ruling).
     """
-    tables = page_tables(page)
     flowing = [w for w in words if not any(_inside(w, t.table_box) for t in tables if t.table_box)]
     blocks = insert_tables(arrange_blocks(flowing), tables)
-    return assemble_page(number, float(page.width), float(page.height), "text-layer", blocks)
+    return assemble_page(number, width, height, "text-layer", blocks)
