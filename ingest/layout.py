@@ -52,10 +52,19 @@ class RawBlock:
         return min(w.box.t for line in self.lines for w in line)
 
 
-def _union(words: list[RawWord]) -> BBox:
-    box = BBox.union([w.box for w in words])
-    assert box is not None
-    return box
+@dataclass(frozen=True)
+class _Extent:
+    """Plain-float box of a word group (layout computes thousands; pydantic would dominate)."""
+
+    l: float
+    t: float
+    r: float
+    b: float
+
+
+def _union(words: list[RawWord]) -> _Extent:
+    return _Extent(l=min(w.box.l for w in words), t=min(w.box.t for w in words),
+                   r=max(w.box.r for w in words), b=max(w.box.b for w in words))
 
 
 def group_rows(words: list[RawWord]) -> list[list[RawWord]]:
@@ -80,7 +89,7 @@ def group_rows(words: list[RawWord]) -> list[list[RawWord]]:
             else:
                 row.append(word)
     rows = [sorted(r, key=lambda w: w.box.l) for r in rows]
-    return sorted(rows, key=lambda r: (_union(r).t + _union(r).b) / 2)
+    return sorted(rows, key=lambda r: sum(w.box.t + w.box.b for w in r) / len(r))
 
 
 def _same_row(row: list[RawWord], word: RawWord) -> bool:

@@ -59,10 +59,7 @@ def extract_document(upload: Upload, settings: IngestSettings, progress: Progres
         pages = [_docx_page(upload)]
         _report(progress, 1, 1)
     else:
-        with tempfile.TemporaryDirectory(prefix="minhchung-ingest-") as scratch:
-            path = Path(scratch) / "original"
-            path.write_bytes(upload.data)
-            pages = _paged_document(upload, str(path), settings, progress, executor)
+        pages = _paged_document(upload, settings, progress, executor)
     return Document(id=upload.sha256, filename=upload.filename, mime=upload.mime, size=upload.size, pages=pages)
 
 
@@ -71,30 +68,38 @@ def _report(progress: ProgressCallback | None, done: int, total: int) -> None:
         progress(done, total)
 
 
-def _paged_document(upload: Upload, path: str, settings: IngestSettings,
+def _paged_document(upload: Upload, settings: IngestSettings,
                     progress: ProgressCallback | None, executor: Executor | None) -> list[Page]:
-    """PDF pages with a usable text layer are read directly; the others (and images) OCR'd."""
+    """PDF pages with a usable text layer are read directly; the others (and images) OCR'd.
+
+    OCR workers read the file from a private temporary copy (never the pixels through a pipe).
+    """
     pages: dict[int, Page] = {}
     to_ocr: list[int] = list(range(upload.page_count))
     if upload.kind == "pdf":
         try:
-            text_pages = _text_layer_pages(upload, path, settings, progress)
+            text_pages = _text_layer_pages(upload, settings, progress)
         except (ValueError, KeyError, TypeError, pdfium.PdfiumError) as error:
             raise CorruptFileError(upload.filename, f"text layer unreadable: {error}") from error
         pages.update((i, p) for i, p in text_pages.items() if p is not None)
         to_ocr = [i for i, p in text_pages.items() if p is None]
-    tasks = [OcrTask(path, upload.kind, i, i + 1, upload.filename, settings.ocr) for i in to_ocr]
+    if not to_ocr:
+        return [pages[i] for i in sorted(pages)]
     done_before = len(pages)
 
     def ocr_progress(done: int, _total: int) -> None:
         _report(progress, done_before + done, upload.page_count)
 
-    for index, result in zip(to_ocr, run_ocr(tasks, ocr_progress, executor)):
-        pages[index] = ocr_result_page(result, settings.ocr.low_confidence)
+    with tempfile.TemporaryDirectory(prefix="minhchung-ocr-") as scratch:
+        path = Path(scratch) / "original"
+        path.write_bytes(upload.data)
+        tasks = [OcrTask(str(path), upload.kind, i, i + 1, upload.filename, settings.ocr) for i in to_ocr]
+        for index, result in zip(to_ocr, run_ocr(tasks, ocr_progress, executor)):
+            pages[index] = ocr_result_page(result, settings.ocr.low_confidence)
     return [pages[i] for i in sorted(pages)]
 
 
-def _text_layer_pages(upload: Upload, path: str, settings: IngestSettings,
+def _text_layer_pages(upload: Upload, settings: IngestSettings,
                       progress: ProgressCallback | None) -> dict[int, Page | None]:
     """Each PDF page read from its text layer, or None where the layer is unusable (→ OCR).
 
@@ -102,7 +107,7 @@ def _text_layer_pages(upload: Upload, path: str, settings: IngestSettings,
     draws enough vector paths to hold a ruled table.
     """
     result: dict[int, Page | None] = {}
-    pdf = pdfium.PdfDocument(path)
+    pdf = pdfium.PdfDocument(upload.data)
     plumber = None
     try:
         for index in range(len(pdf)):
@@ -114,7 +119,7 @@ def _text_layer_pages(upload: Upload, path: str, settings: IngestSettings,
                     continue
                 tables = []
                 if may_have_ruled_table(page):
-                    plumber = plumber or pdfplumber.open(path)
+                    plumber = plumber or pdfplumber.open(io.BytesIO(upload.data))
                     tables = page_tables(plumber.pages[index])
                 width, height = page.get_size()
                 result[index] = extract_text_page(index + 1, width, height, words, tables)
