@@ -24,7 +24,8 @@ from minhchung.ingest.errors import MinhchungError
 DENSE = "dense"
 LEXICAL = "lexical"
 SCHEMA_VERSION = 1
-RRF_K = 60
+# Qdrant's own default; measured on tests/eval: k=2 with lexical weighted 2:1 beats k=60.
+RRF_K = 2
 
 FieldKind = Literal["keyword", "tenant", "integer", "datetime"]
 
@@ -192,8 +193,12 @@ class VectorStore(ABC):
         filter: SearchFilter | None,
         limit: int,
         mode: QueryMode = QueryMode.HYBRID,
+        weights: tuple[float, float] = (1.0, 1.0),
     ) -> list[PointHit]:
-        """Best chunks: dense or lexical alone, or both prefetched and fused by RRF."""
+        """Best chunks: dense or lexical alone, or both prefetched and fused by RRF.
+
+        ``weights`` (dense, lexical) scale each prefetch's reciprocal ranks in the fusion.
+        """
 
     @abstractmethod
     def count(self, filter: SearchFilter | None = None) -> int: ...

@@ -152,6 +152,7 @@ class EdgeVectorStore(VectorStore):
         filter: SearchFilter | None,
         limit: int,
         mode: QueryMode = QueryMode.HYBRID,
+        weights: tuple[float, float] = (1.0, 1.0),
     ) -> list[PointHit]:
         shard = self._require()
         edge_filter = _edge_filter(filter)
@@ -170,7 +171,7 @@ class EdgeVectorStore(VectorStore):
                 qe.Prefetch(limit=limit, query=dense_query, filter=edge_filter),
                 qe.Prefetch(limit=limit, query=sparse_query, filter=edge_filter),
             ]
-            request = qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=RRF_K), with_payload=True)
+            request = qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=RRF_K, weights=list(weights)), with_payload=True)
         return [PointHit(str(p.id), float(p.score), dict(p.payload or {})) for p in shard.query(request)]
 
     def count(self, filter: SearchFilter | None = None) -> int:

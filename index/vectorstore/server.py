@@ -137,6 +137,7 @@ class ServerVectorStore(VectorStore):
         filter: SearchFilter | None,
         limit: int,
         mode: QueryMode = QueryMode.HYBRID,
+        weights: tuple[float, float] = (1.0, 1.0),
     ) -> list[PointHit]:
         server_filter = _server_filter(filter)
         dense_vector = None if dense is None else [float(v) for v in dense]
@@ -159,7 +160,7 @@ class ServerVectorStore(VectorStore):
                 qm.Prefetch(query=sparse_vector, using=LEXICAL, filter=server_filter, limit=limit),
             ]
             response = self.client.query_points(
-                self.collection, prefetch=prefetch, query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)), limit=limit, with_payload=True
+                self.collection, prefetch=prefetch, query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K, weights=list(weights))), limit=limit, with_payload=True
             )
         return [PointHit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
