@@ -99,14 +99,40 @@ def _same_row(row: list[RawWord], word: RawWord) -> bool:
 
 
 def split_segments(row: list[RawWord], gap: float) -> list[list[RawWord]]:
-    """Cut a row wherever the horizontal space between two words exceeds ``gap`` points."""
+    """Cut a row wherever the horizontal space between two words exceeds ``gap`` points.
+
+    A piece with fewer than two letters or digits (a stray mark, a speck read as "¬") is not a
+    column: it stays attached to its neighbour, so it cannot open a false column band.
+    """
     segments = [[row[0]]]
     for word in row[1:]:
         if word.box.l - segments[-1][-1].box.r > gap:
             segments.append([word])
         else:
             segments[-1].append(word)
-    return segments
+    return _attach_stray_pieces(segments)
+
+
+def _attach_stray_pieces(segments: list[list[RawWord]]) -> list[list[RawWord]]:
+    """Join each piece with fewer than two letters/digits to its nearer neighbouring piece."""
+    pieces = [list(segment) for segment in segments]
+    index = 0
+    while len(pieces) > 1 and index < len(pieces):
+        if _alnum_count(pieces[index]) >= 2:
+            index += 1
+            continue
+        left_gap = pieces[index][0].box.l - pieces[index - 1][-1].box.r if index > 0 else float("inf")
+        right_gap = pieces[index + 1][0].box.l - pieces[index][-1].box.r if index + 1 < len(pieces) else float("inf")
+        stray = pieces.pop(index)
+        if left_gap <= right_gap:
+            pieces[index - 1].extend(stray)
+        else:
+            pieces[index][:0] = stray
+    return pieces
+
+
+def _alnum_count(words: list[RawWord]) -> int:
+    return sum(c.isalnum() for w in words for c in w.text)
 
 
 def arrange_blocks(words: list[RawWord]) -> list[RawBlock]:

@@ -33,6 +33,8 @@ from minhchung.ingest.settings import OcrSettings
 ProgressCallback = Callable[[int, int], None]
 
 MIN_WORDS_BEFORE_OSD = 8
+# Symbol-only "words" below this confidence are scanner dust read as "_", ":", "ˆ" — dropped.
+JUNK_CONFIDENCE = 60.0
 _ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
@@ -64,7 +66,7 @@ class OcrPage:
 def preprocess_options(settings: OcrSettings) -> PreprocessOptions:
     return PreprocessOptions(
         remove_colour_ink=settings.remove_seal, deskew=settings.deskew, denoise=settings.denoise,
-        binarize=settings.binarize, upscale_to_dpi=settings.dpi,
+        remove_rules=settings.remove_rules, binarize=settings.binarize, upscale_to_dpi=settings.dpi,
     )
 
 
@@ -144,6 +146,8 @@ def _read(image: np.ndarray, settings: OcrSettings) -> tuple[list[RawWord], floa
     for i, text in enumerate(data["text"]):
         confidence = float(data["conf"][i])
         if not text.strip() or confidence < 0:
+            continue
+        if confidence < JUNK_CONFIDENCE and not any(c.isalnum() for c in text):
             continue
         left, top = data["left"][i], data["top"][i]
         words.append(RawWord(

@@ -23,6 +23,7 @@ class PreprocessOptions:
     remove_colour_ink: bool = True
     deskew: bool = True
     denoise: bool = True
+    remove_rules: bool = True
     binarize: bool = False
     upscale_to_dpi: int = 300
 
@@ -83,8 +84,25 @@ def deskew(gray: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def denoise(gray: np.ndarray) -> np.ndarray:
-    """Remove salt-and-pepper specks without eroding diacritics (3×3 median)."""
+    """Remove single-pixel salt-and-pepper noise without eroding diacritics (3×3 median)."""
     return cv2.medianBlur(gray, 3)
+
+
+def remove_rules(gray: np.ndarray) -> np.ndarray:
+    """Paint long horizontal and vertical rules (table grids, underlines) white.
+
+    Tesseract reads grid lines as "_", "—", "|", ":" and glues them to cell text; a rule is any
+    run of ink longer than 1/25 of the page width (horizontal) or 1/40 of its height (vertical),
+    far longer than any letter stroke.
+    """
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    height, width = gray.shape[:2]
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, width // 25), 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, height // 40))))
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    cleaned = gray.copy()
+    cleaned[rules > 0] = 255
+    return cleaned
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
@@ -114,6 +132,8 @@ def preprocess(rgb: np.ndarray, source_dpi: float, options: PreprocessOptions) -
         gray, angle = deskew(gray)
     if options.denoise:
         gray = denoise(gray)
+    if options.remove_rules:
+        gray = remove_rules(gray)
     if options.binarize:
         gray = binarize(gray)
     return gray, scale, angle

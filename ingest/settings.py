@@ -19,8 +19,9 @@ class OcrSettings(BaseModel):
     remove_seal: bool = Field(True, description="paint red seals and blue ink white before binarising")
     deskew: bool = True
     denoise: bool = Field(True, description="3×3 median filter against scanner specks")
+    remove_rules: bool = Field(True, description="erase table grid lines and underlines before OCR")
     binarize: bool = Field(False, description="Otsu before Tesseract (Tesseract binarises itself)")
-    page_segmentation: int = Field(3, ge=0, le=13, description="Tesseract --psm")
+    page_segmentation: int = Field(4, ge=0, le=13, description="Tesseract --psm (4 measured best; columns are split by our layout)")
     detect_orientation: bool = Field(True, description="run OSD on pages that read badly (rotated scans)")
     tesseract_cmd: str = "tesseract"
     timeout_seconds: int = Field(120, description="per page; a stuck page fails alone")

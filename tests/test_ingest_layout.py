@@ -101,3 +101,20 @@ def test_seal_and_signature_ink_are_painted_white_black_text_kept():
     assert (cleaned[10:20, 10:35] == 255).all() and (cleaned[30:40, 10:80] == 255).all()
     assert (cleaned[45:55, 10:80] == 15).all()
     assert (cleaned[13:17, 41:44] == (30, 10, 10)).all()
+
+
+def test_a_stray_mark_in_the_margin_does_not_open_a_column_band():
+    words = (_row(40, (20, "¬"), (60, "1. Cải tạo sửa chữa bốn phòng học bộ môn Khoa học"))
+             + _row(54, (60, "ngữ, Công nghệ);"))
+             + _row(68, (60, "2. Bổ sung máy tính cho phòng Tin học")))
+    assert _block_texts(words) == ["¬ 1. Cải tạo sửa chữa bốn phòng học bộ môn Khoa học\nngữ, Công nghệ);\n2. Bổ sung máy tính cho phòng Tin học"]
+
+
+def test_a_stray_mark_between_header_columns_joins_the_nearer_column():
+    words = (_row(40, (60, "UBND XÃ HÒA AN"), (300, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
+             + _row(54, (50, "TRƯỜNG THCS HÒA AN"), (270, "|"), (310, "Độc lập - Tự do - Hạnh phúc"))
+             + _row(68, (70, "Số: 30/KH"), (310, "Hòa An, ngày 2 tháng 10 năm 2026")))
+    assert _block_texts(words) == [
+        "UBND XÃ HÒA AN\nTRƯỜNG THCS HÒA AN\nSố: 30/KH",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n| Độc lập - Tự do - Hạnh phúc\nHòa An, ngày 2 tháng 10 năm 2026",
+    ]
