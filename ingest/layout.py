@@ -28,12 +28,22 @@ LINE_SEPARATOR = "\n"
 
 @dataclass(frozen=True)
 class RawWord:
-    """A word as an extractor found it, box in PDF points; ``line_key`` groups OCR lines."""
+    """A word as an extractor found it, box in PDF points; ``line_key`` groups OCR lines.
+
+    ``upright`` is the box in the frame where the text reads level (OCR of a page scanned
+    sideways): reading order is worked out there, while ``box`` stays on the page as stored.
+    """
 
     text: str
     box: BBox
     confidence: float | None = None
     line_key: tuple[int, ...] | None = None
+    upright: BBox | None = None
+
+    @property
+    def geo(self) -> BBox:
+        """The box used for reading order."""
+        return self.upright or self.box
 
 
 @dataclass
@@ -49,7 +59,7 @@ class RawBlock:
     def top(self) -> float:
         if self.table_box is not None:
             return self.table_box.t
-        return min(w.box.t for line in self.lines for w in line)
+        return min(w.geo.t for line in self.lines for w in line)
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,8 @@ class _Extent:
 
 
 def _union(words: list[RawWord]) -> _Extent:
-    return _Extent(l=min(w.box.l for w in words), t=min(w.box.t for w in words),
-                   r=max(w.box.r for w in words), b=max(w.box.b for w in words))
+    return _Extent(l=min(w.geo.l for w in words), t=min(w.geo.t for w in words),
+                   r=max(w.geo.r for w in words), b=max(w.geo.b for w in words))
 
 
 def group_rows(words: list[RawWord]) -> list[list[RawWord]]:
@@ -82,20 +92,20 @@ def group_rows(words: list[RawWord]) -> list[list[RawWord]]:
         rows = list(keyed.values())
     else:
         rows = []
-        for word in sorted(words, key=lambda w: (w.box.t, w.box.l)):
+        for word in sorted(words, key=lambda w: (w.geo.t, w.geo.l)):
             row = next((r for r in reversed(rows[-3:]) if _same_row(r, word)), None)
             if row is None:
                 rows.append([word])
             else:
                 row.append(word)
-    rows = [sorted(r, key=lambda w: w.box.l) for r in rows]
-    return sorted(rows, key=lambda r: sum(w.box.t + w.box.b for w in r) / len(r))
+    rows = [sorted(r, key=lambda w: w.geo.l) for r in rows]
+    return sorted(rows, key=lambda r: sum(w.geo.t + w.geo.b for w in r) / len(r))
 
 
 def _same_row(row: list[RawWord], word: RawWord) -> bool:
     box = _union(row)
-    overlap = min(box.b, word.box.b) - max(box.t, word.box.t)
-    return overlap > 0.5 * min(box.b - box.t, word.box.b - word.box.t)
+    overlap = min(box.b, word.geo.b) - max(box.t, word.geo.t)
+    return overlap > 0.5 * min(box.b - box.t, word.geo.b - word.geo.t)
 
 
 def split_segments(row: list[RawWord], gap: float) -> list[list[RawWord]]:
@@ -106,7 +116,7 @@ def split_segments(row: list[RawWord], gap: float) -> list[list[RawWord]]:
     """
     segments = [[row[0]]]
     for word in row[1:]:
-        if word.box.l - segments[-1][-1].box.r > gap:
+        if word.geo.l - segments[-1][-1].geo.r > gap:
             segments.append([word])
         else:
             segments[-1].append(word)
@@ -121,8 +131,8 @@ def _attach_stray_pieces(segments: list[list[RawWord]]) -> list[list[RawWord]]:
         if _alnum_count(pieces[index]) >= 2:
             index += 1
             continue
-        left_gap = pieces[index][0].box.l - pieces[index - 1][-1].box.r if index > 0 else float("inf")
-        right_gap = pieces[index + 1][0].box.l - pieces[index][-1].box.r if index + 1 < len(pieces) else float("inf")
+        left_gap = pieces[index][0].geo.l - pieces[index - 1][-1].geo.r if index > 0 else float("inf")
+        right_gap = pieces[index + 1][0].geo.l - pieces[index][-1].geo.r if index + 1 < len(pieces) else float("inf")
         stray = pieces.pop(index)
         if left_gap <= right_gap:
             pieces[index - 1].extend(stray)
@@ -140,7 +150,7 @@ def arrange_blocks(words: list[RawWord]) -> list[RawBlock]:
     rows = group_rows(words)
     if not rows:
         return []
-    height = statistics.median(w.box.b - w.box.t for w in words) or 1.0
+    height = statistics.median(w.geo.b - w.geo.t for w in words) or 1.0
     gap = max(10.0, 1.2 * height, 3.5 * _median_word_gap(rows))
     segmented = [split_segments(row, gap) for row in rows]
     blocks: list[RawBlock] = []
@@ -162,7 +172,7 @@ def arrange_blocks(words: list[RawWord]) -> list[RawBlock]:
 
 def _median_word_gap(rows: list[list[RawWord]]) -> float:
     """Typical space between neighbouring words of a row (0 if no row has two words)."""
-    gaps = [b.box.l - a.box.r for row in rows for a, b in zip(row, row[1:]) if b.box.l > a.box.r]
+    gaps = [b.geo.l - a.geo.r for row in rows for a, b in zip(row, row[1:]) if b.geo.l > a.geo.r]
     return statistics.median(gaps) if gaps else 0.0
 
 

@@ -107,7 +107,7 @@ def _ocr_page(task: OcrTask) -> OcrPage:
                 rotation = 0
     to_points = 72.0 / source.dpi
     backward = np.linalg.inv(forward)
-    placed = [_place(word, backward, to_points) for word in words]
+    placed = [_place(word, backward, to_points, upright_scale=to_points / scale if rotation else None) for word in words]
     return OcrPage(task.number, source.width_points, source.height_points, placed, confidence, angle, rotation)
 
 
@@ -124,13 +124,19 @@ def _quarter_turn(rotation: int, width: int, height: int) -> np.ndarray:
     return np.array([[0, 1, 0], [-1, 0, width - 1], [0, 0, 1]], dtype=float)
 
 
-def _place(word: RawWord, backward: np.ndarray, to_points: float) -> RawWord:
-    """Map a word box from OCR-image pixels to original-page points (bounding box of corners)."""
+def _place(word: RawWord, backward: np.ndarray, to_points: float, upright_scale: float | None) -> RawWord:
+    """Map a word box from OCR-image pixels to original-page points (bounding box of corners).
+
+    On a page turned upright for OCR, the upright box (OCR pixels × ``upright_scale``) is
+    kept too, so reading order is computed where lines are horizontal.
+    """
     box = word.box
     corners = np.array([[box.l, box.t, 1], [box.r, box.t, 1], [box.l, box.b, 1], [box.r, box.b, 1]], dtype=float)
     mapped = (backward @ corners.T).T[:, :2] * to_points
     return RawWord(
         text=word.text, confidence=word.confidence, line_key=word.line_key,
+        upright=None if upright_scale is None else BBox(
+            l=box.l * upright_scale, t=box.t * upright_scale, r=box.r * upright_scale, b=box.b * upright_scale),
         box=BBox(l=float(mapped[:, 0].min()), t=float(mapped[:, 1].min()),
                  r=float(mapped[:, 0].max()), b=float(mapped[:, 1].max())),
     )

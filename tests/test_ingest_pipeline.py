@@ -172,3 +172,17 @@ def test_text_command_prints_text_and_fails_cleanly(tmp_path: Path):
     assert failed.returncode == 1 and failed.stdout == ""
     assert "Windows executable" in failed.stderr and "Traceback" not in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_sideways_scan_is_turned_upright_and_boxes_stay_on_the_stored_page():
+    page = letter_page(2, Degradation(seal=False, signature=False), sentences=1)
+    sideways = page.image.crop((0, 0, 2480, 1300)).rotate(90, expand=True)  # counter-clockwise
+    document = extract_document(read_upload(image_bytes(sideways), SETTINGS, filename="ngang.png"), SETTINGS)
+    result = document.pages[0]
+    assert result.text.startswith("UBND XÃ HÒA AN\nTRƯỜNG MẦM NON HOA SEN")
+    assert (round(result.width), round(result.height)) == (312, 595)
+    start = result.text.index("UBND")
+    box = result.bbox_of(start, start + 4)
+    # upright top-left corner of the letter is the bottom-left of the stored (turned) image
+    assert box is not None and box.l < 80 and box.t > 420 and box.b - box.t > box.r - box.l
