@@ -21,6 +21,17 @@ class MinhchungError(Exception):
         self.message_en = message_en
         self.message_vi = message_vi or message_en
 
+    def __reduce__(self):  # noqa: ANN204 - pickle protocol
+        """Rebuild from the two messages, whatever the subclass's constructor takes, so an
+        error raised in an OCR worker process reaches the parent intact."""
+        return (_rebuild_error, (type(self), self.message_en, self.message_vi))
+
+
+def _rebuild_error(cls: type[MinhchungError], message_en: str, message_vi: str) -> MinhchungError:
+    error = cls.__new__(cls)
+    MinhchungError.__init__(error, message_en, message_vi)
+    return error
+
 
 class UsageError(MinhchungError):
     """Wrong arguments or a missing setting: exit code 2."""

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytesseract
 
 from minhchung.ingest.document import BBox
-from minhchung.ingest.errors import OcrError
+from minhchung.ingest.errors import CorruptFileError, OcrError
 from minhchung.ingest.intake import FileKind
 from minhchung.ingest.layout import RawWord
 from minhchung.ingest.preprocess import PreprocessOptions, preprocess
@@ -84,6 +85,8 @@ def ocr_page(task: OcrTask) -> OcrPage:
         raise OcrError(task.filename, task.number, str(error.message).strip()[:200]) from error
     except RuntimeError as error:
         raise OcrError(task.filename, task.number, f"{error} after {task.settings.timeout_seconds} s") from error
+    except (pdfium.PdfiumError, OSError, ValueError) as error:
+        raise CorruptFileError(task.filename, f"page {task.number} cannot be rendered: {error}") from error
 
 
 def _ocr_page(task: OcrTask) -> OcrPage:
@@ -186,6 +189,8 @@ def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPool
 
     Callers that ingest many files should create one and pass it to
     :func:`~minhchung.ingest.pipeline.extract_document` to avoid a start-up per file.
+    Spawned workers re-import the caller's ``__main__``: a script that OCRs several pages must
+    keep its work under ``if __name__ == "__main__":`` (the usual multiprocessing rule).
     """
     workers = max(1, min(settings.workers, pages or settings.workers))
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import zipfile
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import docx
 import pdfplumber
 import pypdfium2 as pdfium
 from docx.document import Document as DocxDocument
+from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -145,7 +147,7 @@ def _docx_page(upload: Upload) -> Page:
     """A DOCX as one page: paragraphs and tables in body order (Word has no fixed pages)."""
     try:
         word_document = docx.Document(io.BytesIO(upload.data))
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, PackageNotFoundError, zipfile.BadZipFile) as error:
         raise CorruptFileError(upload.filename, f"Word document unreadable: {error}") from error
     text = Document.from_text(_docx_text(word_document), document_id=upload.sha256, filename=upload.filename)
     page = text.pages[0] if text.pages else Page(number=1, strategy="docx")

@@ -45,6 +45,12 @@ def suppress_colour_ink(rgb: np.ndarray) -> np.ndarray:
     return cleaned
 
 
+def _is_gray(rgb: np.ndarray) -> bool:
+    """True for a grey or bilevel scan stored as RGB (no colour ink to remove)."""
+    sample = rgb[::16, ::16].astype(np.int16)
+    return bool(np.abs(sample[..., 0] - sample[..., 1]).max() <= 8 and np.abs(sample[..., 1] - sample[..., 2]).max() <= 8)
+
+
 def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
@@ -121,7 +127,7 @@ def preprocess(rgb: np.ndarray, source_dpi: float, options: PreprocessOptions) -
 
     The scale lets OCR boxes be mapped back to the original image's pixels and then to points.
     """
-    if options.remove_colour_ink:
+    if options.remove_colour_ink and not _is_gray(rgb):
         rgb = suppress_colour_ink(rgb)
     gray = to_gray(rgb)
     scale = upscale_factor(source_dpi, options.upscale_to_dpi)

@@ -195,3 +195,13 @@ def test_legacy_detector_leaves_unicode_and_french_alone():
 def test_binary_text_is_unsupported():
     error = _error_of(b"abc\x00\x01\x02def" * 10, "x.txt")
     assert isinstance(error, UnsupportedTypeError)
+
+
+def test_errors_survive_pickling_between_processes():
+    import pickle
+
+    from minhchung.ingest.errors import OcrError
+
+    error = pickle.loads(pickle.dumps(OcrError("scan.pdf", 7, "timeout")))
+    assert isinstance(error, OcrError) and "page 7" in str(error) and "trang 7" in error.message_vi
+    assert error.exit_code == 1
