@@ -17,6 +17,7 @@ from minhchung.ingest.errors import IngestError
 from minhchung.ingest.intake import read_upload
 from minhchung.ingest.pipeline import extract_document
 from minhchung.ingest.settings import IngestSettings
+from minhchung.ui.settings import Settings
 
 
 def text_command(file: Path, settings: IngestSettings) -> int:
@@ -37,13 +38,7 @@ def text_command(file: Path, settings: IngestSettings) -> int:
     return 0
 
 
-def _settings() -> IngestSettings:
-    from minhchung.ui.settings import Settings
-
-    return Settings().ingest
-
-
 def register(app: typer.Typer) -> None:
     @app.command("text", help="In văn bản trích xuất của một tệp (mọi trang, theo thứ tự đọc).")
     def text(file: Path = typer.Argument(..., help="tệp PDF, ảnh, DOCX hoặc TXT")) -> None:
-        raise typer.Exit(text_command(file, _settings()))
+        raise typer.Exit(text_command(file, Settings().ingest))
