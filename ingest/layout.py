@@ -91,21 +91,25 @@ def group_rows(words: list[RawWord]) -> list[list[RawWord]]:
             keyed.setdefault(word.line_key, []).append(word)  # type: ignore[arg-type]
         rows = list(keyed.values())
     else:
-        rows = []
+        rows, extents = [], []  # extents: [top, bottom] of each row, kept as words join
         for word in sorted(words, key=lambda w: (w.geo.t, w.geo.l)):
-            row = next((r for r in reversed(rows[-3:]) if _same_row(r, word)), None)
-            if row is None:
+            candidates = range(len(rows) - 1, max(-1, len(rows) - 4), -1)
+            index = next((i for i in candidates if _same_row(extents[i], word)), None)
+            if index is None:
                 rows.append([word])
+                extents.append([word.geo.t, word.geo.b])
             else:
-                row.append(word)
+                rows[index].append(word)
+                extents[index] = [min(extents[index][0], word.geo.t), max(extents[index][1], word.geo.b)]
     rows = [sorted(r, key=lambda w: w.geo.l) for r in rows]
     return sorted(rows, key=lambda r: sum(w.geo.t + w.geo.b for w in r) / len(r))
 
 
-def _same_row(row: list[RawWord], word: RawWord) -> bool:
-    box = _union(row)
-    overlap = min(box.b, word.geo.b) - max(box.t, word.geo.t)
-    return overlap > 0.5 * min(box.b - box.t, word.geo.b - word.geo.t)
+def _same_row(extent: list[float], word: RawWord) -> bool:
+    """True if the word overlaps the row's vertical extent by half the smaller height."""
+    top, bottom = extent
+    overlap = min(bottom, word.geo.b) - max(top, word.geo.t)
+    return overlap > 0.5 * min(bottom - top, word.geo.b - word.geo.t)
 
 
 def split_segments(row: list[RawWord], gap: float) -> list[list[RawWord]]:
