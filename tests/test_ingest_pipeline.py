@@ -25,6 +25,7 @@ from minhchung.ingest.intake import read_upload
 from minhchung.ingest.normalize import normalize_text
 from minhchung.ingest.pipeline import extract_document, render_page_png
 from minhchung.ingest.settings import IngestSettings, OcrSettings
+from minhchung.ui.commands.text import text_command
 
 SETTINGS = IngestSettings(ocr=OcrSettings(workers=2))
 BODY = ["KẾ HOẠCH", "Tự đánh giá chất lượng giáo dục năm học 2024-2025",
@@ -160,15 +161,15 @@ def test_render_page_png_for_the_ui(tmp_path: Path):
         assert image.convert("L").getextrema()[0] < 100  # some ink was rendered
 
 
-def test_text_command_prints_text_and_fails_cleanly(tmp_path: Path):
+def test_text_command_prints_text_and_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     good = tmp_path / "kh.pdf"
     good.write_bytes(born_digital_letter(BODY))
+    assert text_command(good, SETTINGS) == 0
+    assert capsys.readouterr().out.startswith("UBND HUYỆN THANH BÌNH\n")
     bad = tmp_path / "fake.pdf"
     bad.write_bytes(b"MZ\x90\x00" + b"\x00" * 100)
-    command = [sys.executable, "-m", "minhchung.ui.cli", "text"]
-    ok = subprocess.run([*command, str(good)], capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0 and ok.stdout.startswith("UBND HUYỆN THANH BÌNH\n")
-    failed = subprocess.run([*command, str(bad)], capture_output=True, text=True, timeout=120)
+    failed = subprocess.run([sys.executable, "-m", "minhchung.ui.cli", "text", str(bad)],
+                            capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1 and failed.stdout == ""
     assert "Windows executable" in failed.stderr and "Traceback" not in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1
