@@ -60,7 +60,16 @@ class AppContext:
 
         return CachedEmbedder(load_embedder(self.settings.index.embedder), self.db)
 
+    @cached_property
+    def ocr_pool(self):
+        """One OCR process pool for every file this process reads (no start-up cost per file)."""
+        from minhchung.ingest.ocr import ocr_executor
+
+        return ocr_executor(self.settings.ingest.ocr)
+
     def close(self) -> None:
+        if "ocr_pool" in self.__dict__:
+            self.ocr_pool.shutdown(cancel_futures=True)
         if "vectors" in self.__dict__:
             self.vectors.close()
         self.db.dispose()

@@ -36,10 +36,13 @@ def register(app: typer.Typer) -> None:
         context = AppContext.open()
         _announce_admin(context)
         failed = 0
-        if paths:
-            failed += _ingest_paths(context, paths, school)
-        if watch is not None:
-            failed += _watch(context, watch, school, once=once, interval=interval)
+        try:
+            if paths:
+                failed += _ingest_paths(context, paths, school)
+            if watch is not None:
+                failed += _watch(context, watch, school, once=once, interval=interval)
+        finally:
+            context.close()
         raise typer.Exit(1 if failed else 0)
 
 

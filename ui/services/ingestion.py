@@ -191,7 +191,8 @@ def extract(context: AppContext, sha: str, filename: str, progress=None) -> Docu
     from minhchung.ingest.pipeline import extract_document
 
     upload = read_upload(context.blobs.path(sha), context.settings.ingest, filename=filename)
-    return extract_document(upload, context.settings.ingest, progress=progress)
+    executor = context.ocr_pool if upload.kind in ("pdf", "tiff", "jpeg", "png") else None
+    return extract_document(upload, context.settings.ingest, progress=progress, executor=executor)
 
 
 def _overall_strategy(document: Document) -> str | None:
