@@ -8,26 +8,14 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from minhchung.index.review import confirm, create_suggested_item, link_criterion
-from minhchung.index.store import Database, EvidenceItem, Period, School
+from minhchung.index.store import EvidenceItem
 from minhchung.nlp.frameworks import load_framework
 from minhchung.ui.services.evidence_list import build_list, export_docx, export_xlsx, import_xlsx
 
 
 @pytest.fixture()
-def school(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'list.db'}")
-    db.migrate()
-    with db.session() as session:
-        school = School(name="Trường THCS Hòa Bình", level="thcs")
-        session.add(school)
-        session.flush()
-        periods = {fw: Period(school_id=school.id, name=fw, school_year="2026-2027", framework_id=fw)
-                   for fw in ("tt57-pt", "tt18-2018")}
-        session.add_all(periods.values())
-        session.flush()
-        ids = {"db": db, "school": school.id, **{fw: p.id for fw, p in periods.items()}}
-    yield ids
-    db.dispose()
+def school(school_db):
+    return school_db("tt57-pt", "tt18-2018")
 
 
 def _confirmed(s, framework, title, criterion, **fields):

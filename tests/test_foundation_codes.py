@@ -8,7 +8,6 @@ import threading
 import pytest
 
 from minhchung.index.codes import CodeError, allocate_seq, find_codes, parse_code, reserve_seq, validate_code
-from minhchung.index.store import Database, Period, School
 from minhchung.nlp.frameworks import load_framework
 
 
@@ -56,19 +55,8 @@ def test_find_codes_in_report_prose() -> None:
     assert find_codes(text, load_framework("tt57-pt")) == ["MC.1.1.01", "MC.1.1.02", "MC.2.3.10"]
 
 
-def _seeded_db(tmp_path) -> Database:
-    db = Database(f"sqlite:///{tmp_path / 'codes.db'}")
-    db.migrate()
-    with db.session() as session:
-        school = School(name="THCS Hòa Bình", level="thcs")
-        session.add(school)
-        session.flush()
-        session.add(Period(school_id=school.id, name="2026-2027", school_year="2026-2027", framework_id="tt57-pt"))
-    return db
-
-
-def test_allocation_is_sequential_per_criterion_and_never_reuses(tmp_path) -> None:
-    db = _seeded_db(tmp_path)
+def test_allocation_is_sequential_per_criterion_and_never_reuses(school_db) -> None:
+    db = school_db("tt57-pt")["db"]
     key = dict(school_id=1, period_id=1, framework_id="tt57-pt")
     with db.write() as session:
         taken = [allocate_seq(session, criterion="1.2", **key) for _ in range(3)]
@@ -80,8 +68,8 @@ def test_allocation_is_sequential_per_criterion_and_never_reuses(tmp_path) -> No
     assert after_import == 11
 
 
-def test_concurrent_allocations_never_collide(tmp_path) -> None:
-    db = _seeded_db(tmp_path)
+def test_concurrent_allocations_never_collide(school_db) -> None:
+    db = school_db("tt57-pt")["db"]
     results: list[int] = []
     errors: list[BaseException] = []
     lock = threading.Lock()

@@ -20,24 +20,13 @@ from minhchung.index.review import (
     renumber,
     update_fields,
 )
-from minhchung.index.store import AuditEvent, Database, EvidenceItem, Period, School
+from minhchung.index.store import AuditEvent, EvidenceItem
 
 
 @pytest.fixture()
-def school(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'review.db'}")
-    db.migrate()
-    with db.session() as session:
-        school = School(name="THCS Thử Nghiệm", level="thcs")
-        session.add(school)
-        session.flush()
-        new = Period(school_id=school.id, name="TĐG 2026-2027", school_year="2026-2027", framework_id="tt57-pt")
-        old = Period(school_id=school.id, name="TĐG 2019-2020", school_year="2019-2020", framework_id="tt18-2018")
-        session.add_all([new, old])
-        session.flush()
-        ids = {"db": db, "school": school.id, "period": new.id, "legacy": old.id}
-    yield ids
-    db.dispose()
+def school(school_db):
+    ids = school_db("tt57-pt", "tt18-2018", school_name="THCS Thử Nghiệm")
+    return ids | {"period": ids["tt57-pt"], "legacy": ids["tt18-2018"]}
 
 
 def _item(s, title="Quyết định thành lập Hội đồng trường", framework="tt57-pt", period=None, **kw):

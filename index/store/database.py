@@ -63,29 +63,27 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on any exception."""
-        session = self._sessions()
-        try:
+        with _transaction(self._sessions()) as session:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction holding the write lock from its first statement (SQLite: BEGIN IMMEDIATE)."""
-        session = self._write_sessions()
-        try:
+        with _transaction(self._write_sessions()) as session:
             session.connection()  # begin now, taking the lock before the first read
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _transaction(session: Session) -> Iterator[Session]:
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -167,7 +167,7 @@ def process_next(context: AppContext, stages: list[Stage], progress=None) -> Pro
     job_id, document_id = claimed
     with context.db.session() as session:
         row = session.get(DocumentRow, document_id)
-        filename, sha, mime = row.filename, row.sha256, row.mime
+        filename, sha = row.filename, row.sha256
     try:
         document = extract(context, sha, filename, progress=progress)
         _store_pages(context, document_id, document)

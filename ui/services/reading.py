@@ -23,7 +23,6 @@ from minhchung.index.vectorstore import IndexLockedError
 from minhchung.ingest.document import Document
 from minhchung.ingest.errors import MinhchungError
 from minhchung.nlp.directives import DirectiveExtraction, DirectiveReader
-from minhchung.nlp.frameworks import load_framework
 from minhchung.ui.context import AppContext
 
 SUGGESTIONS_KEPT = 3
