@@ -160,7 +160,7 @@ def test_coverage_page_shows_matrix_and_gap_download(context, tokens):
     at = page("coverage", tokens["reviewer"])
     assert not at.exception
     assert [m.value for m in at.metric] == ["0", "0", "15"]
-    assert any(b.label.startswith("🔴 1.1") for b in at.button)
+    assert any(b.label.startswith(":red[●] 1.1") for b in at.button)
     at.button(key="cell-2.1").click().run()
     assert "Tiêu chí 2.1" in texts(at)
 

@@ -1,7 +1,8 @@
 """Entry of the Streamlit app: login first, then the pages the user's role may open.
 
-Run with ``minhchung serve`` (which also starts the background workers). Pages are thin: they
-call application services, which check permissions themselves.
+Run with ``minhchung serve``. The first run in the server process starts the background worker
+(see ``session.background_worker``), so uploads are read while nobody waits. Pages are thin:
+they call application services, which check permissions themselves.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from pathlib import Path
 import streamlit as st
 
 from minhchung.ingest.errors import MinhchungError
-from minhchung.ui.app.session import TOKEN_KEY, auth_service, logged_in_user, show_error
+from minhchung.ui.app.session import TOKEN_KEY, auth_service, background_worker, logged_in_user, show_error
 from minhchung.ui.services.auth import ROLE_LABELS_VI
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="Minh chứng kiểm định", page_icon="📁", layout="wide")
+st.set_page_config(page_title="Minh chứng kiểm định", page_icon=":material/folder_open:", layout="wide")
 
 
 def login_page() -> None:
@@ -62,23 +63,31 @@ def logout() -> None:
         auth_service().logout(token)
 
 
+try:
+    worker = background_worker()
+except MinhchungError as error:  # the index is held by another process (e.g. a CLI batch)
+    worker = None
+    st.sidebar.warning(error.message_vi)
+
 user = logged_in_user()
 if user is None:
-    navigation = st.navigation([st.Page(login_page, title="Đăng nhập", icon="🔑")])
+    navigation = st.navigation([st.Page(login_page, title="Đăng nhập", icon=":material/key:")])
 elif user.must_change_password:
-    navigation = st.navigation([st.Page(change_password_page, title="Đổi mật khẩu", icon="🔑")])
+    navigation = st.navigation([st.Page(change_password_page, title="Đổi mật khẩu", icon=":material/key:")])
 else:
     pages = [
-        st.Page(PAGES / "upload.py", title="Tải lên minh chứng", icon="📤", url_path="tai-len", default=True),
-        st.Page(PAGES / "search.py", title="Tra cứu", icon="🔎", url_path="tra-cuu"),
-        st.Page(PAGES / "coverage.py", title="Độ phủ tiêu chí", icon="📊", url_path="do-phu"),
-        st.Page(PAGES / "directives.py", title="Văn bản chỉ đạo", icon="📨", url_path="van-ban-chi-dao"),
-        st.Page(PAGES / "evidence_list.py", title="Danh mục minh chứng", icon="📋", url_path="danh-muc"),
+        st.Page(PAGES / "upload.py", title="Tải lên minh chứng", icon=":material/upload_file:", url_path="tai-len", default=True),
+        st.Page(PAGES / "search.py", title="Tra cứu", icon=":material/search:", url_path="tra-cuu"),
+        st.Page(PAGES / "coverage.py", title="Độ phủ tiêu chí", icon=":material/grid_view:", url_path="do-phu"),
+        st.Page(PAGES / "directives.py", title="Văn bản chỉ đạo", icon=":material/event:", url_path="van-ban-chi-dao"),
+        st.Page(PAGES / "evidence_list.py", title="Danh mục minh chứng", icon=":material/list_alt:", url_path="danh-muc"),
     ]
     if user.can("admin"):
-        pages.append(st.Page(PAGES / "admin.py", title="Quản trị", icon="⚙️", url_path="quan-tri"))
+        pages.append(st.Page(PAGES / "admin.py", title="Quản trị", icon=":material/settings:", url_path="quan-tri"))
     navigation = st.navigation(pages)
     with st.sidebar:
         st.markdown(f"**{user.display_name}**  \n{ROLE_LABELS_VI.get(user.role, user.role)}")
         st.button("Đăng xuất", on_click=logout)
+        if worker is not None and worker.last_error:
+            st.caption(f"Bộ xử lý nền: {worker.last_error}")
 navigation.run()

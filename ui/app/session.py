@@ -1,21 +1,23 @@
-"""What every page needs: the process's application context, the logged-in user, error display.
+"""What every page needs: the process's application context, its worker, the logged-in user.
 
 The context is opened once per Streamlit server process (``st.cache_resource``, keyed by the data
-folder) and shared by all sessions; the login token lives in the browser session's
-``st.session_state`` and is checked against the database on every run, so an expired or revoked
-session is noticed at the next click.
+folder) and shared by all sessions. The same process owns the background :class:`Worker` (one
+per data folder): an embedded search index may be opened by one process only, and the worker
+writes to it while the *Tra cứu* page reads it, so both must live here. OCR runs in child
+processes of the ingest pipeline, so a 50-page scan never freezes anyone's page.
+
+The login token lives in the browser session's ``st.session_state`` and is checked against the
+database on every run, so an expired or revoked session is noticed at the next click.
 """
 
 from __future__ import annotations
-
-import importlib
-from types import ModuleType
 
 import streamlit as st
 
 from minhchung.ingest.errors import MinhchungError
 from minhchung.ui.context import AppContext
 from minhchung.ui.services.auth import AuthService, CurrentUser, SessionExpiredError
+from minhchung.ui.services.worker import Worker
 from minhchung.ui.settings import Settings
 
 TOKEN_KEY = "minhchung_token"
@@ -29,6 +31,38 @@ def _open_context(home: str) -> AppContext:
 def app_context() -> AppContext:
     """The context of the data folder named by ``MINHCHUNG_HOME`` (opened once per process)."""
     return _open_context(str(Settings().home.resolve()))
+
+
+@st.cache_resource(show_spinner=False)
+def _start_worker(home: str) -> Worker:
+    context = _open_context(home)
+    context.vectors  # opened here, under Streamlit's resource lock, before two threads race for it
+    return Worker(context).start()
+
+
+def background_worker() -> Worker:
+    """The process's worker for this data folder, started on first use (raises if the index is owned elsewhere)."""
+    return _start_worker(str(Settings().home.resolve()))
+
+
+@st.cache_resource(show_spinner=False)
+def _search_engine(home: str):
+    from minhchung.ui.services.search import open_engine
+
+    return open_engine(_open_context(home))
+
+
+def search_engine():
+    """The search service over this process's index handle (models load once per process)."""
+    return _search_engine(str(Settings().home.resolve()))
+
+
+@st.cache_resource(show_spinner=False)
+def directive_reader():
+    """The directive reader (spaCy pipeline), built once per process."""
+    from minhchung.nlp.directives import DirectiveReader
+
+    return DirectiveReader.load()
 
 
 def auth_service() -> AuthService:
@@ -63,14 +97,3 @@ def require_login() -> CurrentUser:
 
 def show_error(error: MinhchungError) -> None:
     st.error(error.message_vi)
-
-
-def optional_module(name: str, feature_vi: str) -> ModuleType | None:
-    """A module another part of the system provides, or a notice that the feature is not there yet."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name and name.startswith(error.name):
-            st.info(f"Chức năng “{feature_vi}” chưa có trong phiên bản này.")
-            return None
-        raise

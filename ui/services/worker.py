@@ -1,9 +1,12 @@
 """The background worker: reads queued documents in the process that owns the search index.
 
-The app (``minhchung serve``) starts one :class:`Worker` thread. OCR itself runs in child
-processes (one Tesseract per core, see ``minhchung.ingest.pipeline``), so neither the GIL nor a
-long scan blocks the pages other people are using. ``wake()`` makes a fresh upload start at
-once; jobs queued by another process (a CLI batch while the app runs) are picked up by polling.
+The Streamlit process (``minhchung serve`` runs it) holds one :class:`Worker` per data folder,
+created with ``st.cache_resource`` next to the shared :class:`AppContext`, so the worker's
+indexing stage and the *Tra cứu* page use the same handle on the embedded index (which one
+process only may open). OCR itself runs in child processes (one Tesseract per core, see
+``minhchung.ingest.pipeline``), so neither the GIL nor a long scan blocks the pages other people
+are using. ``wake()`` makes a fresh upload start at once; jobs queued by another process (a CLI
+batch) are picked up by polling.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from minhchung.ingest.errors import MinhchungError
 from minhchung.ui.context import AppContext
 from minhchung.ui.services import ingestion
 from minhchung.ui.services.reading import default_stages
@@ -49,12 +53,21 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        stages = default_stages(self.context)
+        try:
+            stages = default_stages(self.context)
+        except MinhchungError as error:  # e.g. the index is owned by another process: say so, stop
+            self.last_error = error.message_vi
+            log.error("worker cannot start: %s", error.message_en)
+            return
         while not self._stop.is_set():
-            result = ingestion.process_next(self.context, stages)
+            try:
+                result = ingestion.process_next(self.context, stages)
+            except Exception:  # a database hiccup must not kill the app's only reader; logged in full
+                log.exception("worker step failed")
+                result = None
             if result is None:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
             elif not result.ok:
-                self.last_error = result.detail
+                self.last_error = result.message or result.detail
                 log.warning("failed to read %s: %s", result.filename, result.detail)

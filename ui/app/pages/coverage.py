@@ -10,7 +10,7 @@ from minhchung.ui.app.session import app_context, require_login, show_error
 from minhchung.ui.services import admin
 from minhchung.ui.services.coverage import coverage_report, gaps_workbook
 
-STATUS_ICONS = {"none": "🔴", "weak": "🟡", "supported": "🟢"}
+STATUS_ICONS = {"none": ":red[●]", "weak": ":orange[●]", "supported": ":green[●]"}  # no emoji: fonts vary
 
 user = require_login()
 context = app_context()
@@ -29,9 +29,9 @@ except MinhchungError as error:
 
 totals = report.totals()
 left, middle, right = st.columns(3)
-left.metric("🟢 Đủ minh chứng", totals["supported"])
-middle.metric("🟡 Còn thiếu", totals["weak"])
-right.metric("🔴 Chưa có minh chứng", totals["none"])
+left.metric("Đủ minh chứng", totals["supported"])
+middle.metric("Còn thiếu", totals["weak"])
+right.metric("Chưa có minh chứng", totals["none"])
 if report.window:
     st.caption(f"Minh chứng ngoài khoảng {report.window[0]:%d/%m/%Y} – {report.window[1]:%d/%m/%Y} "
                "được đánh dấu là minh chứng cũ. Chỉ tính minh chứng đã được xác nhận.")
@@ -57,16 +57,16 @@ st.markdown(f"### {STATUS_ICONS[criterion.status]} Tiêu chí {criterion.id}: {c
 st.write(f"{criterion.evidence_count} minh chứng đã xác nhận, trong đó {criterion.stale_count} minh chứng cũ.")
 if not criterion.indicators:
     for ref in criterion.evidence:
-        st.write(f"- {ref.code or '—'} {ref.title}" + (" ⚠️ *cũ*" if ref.stale else ""))
+        st.write(f"- {ref.code or '—'} {ref.title}" + (" :orange[*cũ*]" if ref.stale else ""))
 for indicator in criterion.indicators:
-    with st.expander(f"{'✅' if indicator.supported else '❌'} {indicator.level}", expanded=not indicator.supported):
+    with st.expander(f"{':green[Đạt]' if indicator.supported else ':red[Thiếu]'} {indicator.level}", expanded=not indicator.supported):
         st.caption(indicator.text)
         if not indicator.supported:
             st.error("Chưa có minh chứng cho mức này.")
         for ref in indicator.evidence:
             how = "do người xác định" if ref.matched_by == "person" else f"tự đối chiếu, độ tương đồng {ref.score:.2f}"
             dated = f", ngày {ref.issued_date:%d/%m/%Y}" if ref.issued_date else ""
-            st.write(f"- **{ref.code or '—'}** {ref.title}{dated} ({how})" + (" ⚠️ *minh chứng cũ*" if ref.stale else ""))
+            st.write(f"- **{ref.code or '—'}** {ref.title}{dated} ({how})" + (" :orange[*minh chứng cũ*]" if ref.stale else ""))
 
 st.download_button("Tải danh sách tiêu chí còn thiếu (XLSX)", data=gaps_workbook(report),
                    file_name=f"tieu-chi-con-thieu-{report.framework_id}.xlsx",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from minhchung.ingest.errors import MinhchungError
 from minhchung.ingest.pipeline import render_page_png
-from minhchung.ui.app.session import app_context, require_login, show_error
+from minhchung.ui.app.session import app_context, background_worker, require_login, show_error
 from minhchung.ui.services import admin, inbox
 
 BATCHES_KEY = "upload_batches"
@@ -39,13 +39,14 @@ if user.can("upload"):
             ids = [r.document_id for r in results if r.outcome == "queued"]
             if ids:
                 st.session_state.setdefault(BATCHES_KEY, []).append(ids)
+                background_worker().wake()
 else:
     st.info("Vai trò của bạn chỉ được xem, không tải lên tài liệu.")
 
 
 @st.fragment(run_every=2)
 def batch_progress() -> None:
-    """Polls the job status of this session's batches; OCR runs in the background workers."""
+    """Polls the job status of this session's batches; OCR runs in the background worker."""
     for number, ids in enumerate(st.session_state.get(BATCHES_KEY, []), start=1):
         status = inbox.batch_status(context, user, ids)
         st.progress(status.fraction, text=f"Đợt {number}: {status.ready} xong, {status.queued + status.processing} "
