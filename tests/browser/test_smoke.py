@@ -1,6 +1,8 @@
 """Real-browser smoke test: `minhchung serve` on a free port, headless Chromium logs in, uploads
-a sample letter, waits (bounded) for the background worker to read it, opens the coverage page,
-and saves screenshots of each page to ``docs/screenshots/`` for the README."""
+a sample scan, waits (bounded) until the background worker has read it and its suggested criteria
+are in the review queue, finds it on *Tra cứu* (so the app process both indexes and searches),
+uploads a directive and sees its deadlines, visits every page, and saves screenshots of each to
+``docs/screenshots/`` for the README."""
 
 from __future__ import annotations
 
@@ -32,9 +34,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _sample() -> Path:
-    scans = sorted((REPO / "samples" / "scans").glob("*.pdf"))
-    return scans[0] if scans else sorted((REPO / "samples" / "letters").glob("*.pdf"))[0]
+SCAN = REPO / "samples" / "scans" / "bb-bdd-cmhs-thcsha-hop-dau-nam.pdf"
+SCAN_PHRASE = "mái che nhà để xe"  # words of that scan (its parents' meeting minutes)
+DIRECTIVE = REPO / "samples" / "letters" / "cv-sgd-1523-trien-khai-tt57.pdf"
 
 
 @pytest.fixture
@@ -84,29 +86,58 @@ def _shot(driver, name: str) -> None:
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def test_login_upload_wait_and_pages(server, browser):
+def _click(driver, label: str) -> None:
+    driver.find_element(By.XPATH, f"//button[.//p[text()='{label}']]").click()
+
+
+def _go(driver, slug: str) -> None:
+    driver.find_element(By.CSS_SELECTOR, f"a[href$='/{slug}']").click()
+
+
+def _upload(driver, path: Path, button: str) -> None:
+    WebDriverWait(driver, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    driver.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(path))
+    _wait_text(driver, path.name)  # the uploader lists the chosen file
+    _click(driver, button)
+
+
+def test_login_upload_wait_search_and_pages(server, browser):
     browser.get(server)
     _wait_text(browser, "Đăng nhập")
     _shot(browser, "01-dang-nhap")
     fields = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='text'], input[type='password']"))
     fields[0].send_keys("admin")
     browser.find_element(By.CSS_SELECTOR, "input[type='password']").send_keys(PASSWORD)
-    browser.find_element(By.XPATH, "//button[.//p[text()='Đăng nhập']]").click()
-    _wait_text(browser, "Tải lên minh chứng")
+    _click(browser, "Đăng nhập")
+    _wait_text(browser, "Hàng chờ duyệt")
 
-    sample = _sample()
-    WebDriverWait(browser, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-    browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(sample))
-    _wait_text(browser, "KB")  # the uploader lists the chosen file with its size
-    browser.find_element(By.XPATH, "//button[.//p[text()='Tải lên']]").click()
+    _upload(browser, SCAN, "Tải lên")
     _wait_text(browser, "Đợt 1")
-    _wait_text(browser, "Đợt 1: 1 xong", seconds=240)  # the background worker read it
+    _wait_text(browser, "Đợt 1: 1 xong", seconds=300)  # OCR'd by the worker inside the app process
+    browser.refresh()  # the review queue is drawn on a full run of the page
+    _wait_text(browser, "độ tin cậy", seconds=60)  # its suggested criteria wait in the review queue
+    _wait_text(browser, "Ban đại diện cha mẹ học sinh")
     _shot(browser, "02-tai-len")
 
-    for slug, title, shot in (("do-phu", "Tải danh sách tiêu chí còn thiếu", "03-do-phu"), ("tra-cuu", "Tra cứu minh chứng", "04-tra-cuu"),
-                              ("van-ban-chi-dao", "Văn bản chỉ đạo", "05-van-ban-chi-dao"),
-                              ("danh-muc", "Danh mục minh chứng", "06-danh-muc"), ("quan-tri", "Hồ sơ nhà trường", "07-quan-tri")):
-        link = browser.find_element(By.CSS_SELECTOR, f"a[href$='/{slug}']")
-        link.click()
+    _go(browser, "tra-cuu")
+    _wait_text(browser, "Tra cứu minh chứng")
+    search_box = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='text']"))
+    search_box.send_keys(SCAN_PHRASE)
+    _click(browser, "Tìm")
+    _wait_text(browser, SCAN.name)
+    _wait_text(browser, "Tải bản gốc")
+    assert browser.find_elements(By.TAG_NAME, "mark"), "the matched words are highlighted"
+    _shot(browser, "04-tra-cuu")
+
+    _go(browser, "van-ban-chi-dao")
+    _wait_text(browser, "Văn bản chỉ đạo")
+    _upload(browser, DIRECTIVE, "Tải lên và đọc")
+    _wait_text(browser, "QUÁ HẠN", seconds=180)  # read in the background, deadlines on the timeline
+    _shot(browser, "05-van-ban-chi-dao")
+
+    for slug, title, shot in (("do-phu", "Tải danh sách tiêu chí còn thiếu", "03-do-phu"),
+                              ("danh-muc", "Danh mục minh chứng", "06-danh-muc"),
+                              ("quan-tri", "Hồ sơ nhà trường", "07-quan-tri")):
+        _go(browser, slug)
         _wait_text(browser, title)
         _shot(browser, shot)
