@@ -16,7 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -26,8 +26,8 @@ import pytesseract
 from minhchung.ingest.document import BBox
 from minhchung.ingest.errors import CorruptFileError, OcrError
 from minhchung.ingest.intake import FileKind
-from minhchung.ingest.layout import RawWord
-from minhchung.ingest.preprocess import PreprocessOptions, preprocess
+from minhchung.ingest.layout import RawBlock, RawWord, group_rows
+from minhchung.ingest.preprocess import PreprocessOptions, TableGrid, preprocess
 from minhchung.ingest.raster import page_image
 from minhchung.ingest.settings import OcrSettings
 
@@ -62,17 +62,18 @@ class OcrPage:
     confidence: float | None
     skew_degrees: float
     rotation: int
+    tables: list[RawBlock] = field(default_factory=list)
 
 
 def preprocess_options(settings: OcrSettings) -> PreprocessOptions:
     return PreprocessOptions(
         remove_colour_ink=settings.remove_seal, deskew=settings.deskew, denoise=settings.denoise,
-        remove_rules=settings.remove_rules, binarize=settings.binarize, upscale_to_dpi=settings.dpi,
+        remove_rules=settings.remove_rules, remove_specks=settings.remove_specks, binarize=settings.binarize, upscale_to_dpi=settings.dpi,
     )
 
 
-def tesseract_config(settings: OcrSettings) -> str:
-    return f"--psm {settings.page_segmentation} -c preserve_interword_spaces=1"
+def tesseract_config(settings: OcrSettings, page_segmentation: int | None = None) -> str:
+    return f"--psm {page_segmentation or settings.page_segmentation} -c preserve_interword_spaces=1"
 
 
 def ocr_page(task: OcrTask) -> OcrPage:
@@ -92,7 +93,8 @@ def ocr_page(task: OcrTask) -> OcrPage:
 def _ocr_page(task: OcrTask) -> OcrPage:
     settings = task.settings
     source = page_image(task.path, task.kind, task.index, settings.dpi)
-    image, scale, angle = preprocess(source.rgb, source.dpi, preprocess_options(settings))
+    prepared = preprocess(source.rgb, source.dpi, preprocess_options(settings))
+    image, scale, angle = prepared.image, prepared.scale, prepared.angle
     height, width = image.shape[:2]
     # original pixels → preprocessed pixels: scale, then rotate about the centre by ``angle``
     forward = _to3(cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)) @ np.diag([scale, scale, 1.0])
@@ -110,8 +112,83 @@ def _ocr_page(task: OcrTask) -> OcrPage:
                 rotation = 0
     to_points = 72.0 / source.dpi
     backward = np.linalg.inv(forward)
+    tables: list[RawBlock] = []
+    if not rotation:  # grids were found on the image as stored, not on a turned one
+        tables, words = _fill_tables(image, prepared.tables, words, settings, lambda box: _place_box(box, backward, to_points))
     placed = [_place(word, backward, to_points, upright_scale=to_points / scale if rotation else None) for word in words]
-    return OcrPage(task.number, source.width_points, source.height_points, placed, confidence, angle, rotation)
+    return OcrPage(task.number, source.width_points, source.height_points, placed, confidence, angle, rotation, tables)
+
+
+def _fill_tables(image: np.ndarray, grids: list[TableGrid], words: list[RawWord], settings: OcrSettings,
+                 place: Callable[[BBox], BBox]) -> tuple[list[RawBlock], list[RawWord]]:
+    """Table blocks read cell by cell, and the page's words outside every table.
+
+    A short cell ("2", "14") read inside a whole page line is often lost or misread ("P.",
+    "l1"): Tesseract wants a line of text. So every cell's ink is cut out and stacked into one
+    column image — one Tesseract call per table, not per cell — and read with ``--psm 6``;
+    each word goes back to the cell whose slot holds its centre. Rows come out row by row, as
+    the quota reader and the ground truth expect.
+    """
+    remaining = list(words)
+    blocks = []
+    for grid in grids:
+        left, top, right, bottom = grid.box
+        remaining = [w for w in remaining if not (left <= (w.box.l + w.box.r) / 2 <= right and top <= (w.box.t + w.box.b) / 2 <= bottom)]
+        cells = [cell for row in grid.rows for cell in _row_cells(row)]
+        texts = _read_cells(image, cells, settings)
+        rows, row_boxes, index = [], [], 0
+        for row_top, row_bottom, row_cells in grid.rows:
+            rows.append(texts[index:index + len(row_cells)])
+            index += len(row_cells)
+            row_boxes.append(place(BBox(l=row_cells[0][0], t=row_top, r=row_cells[-1][1], b=row_bottom)))
+        blocks.append(RawBlock(rows=rows, row_boxes=row_boxes, table_box=place(BBox(l=left, t=top, r=right, b=bottom))))
+    return blocks, remaining
+
+
+def _row_cells(row: tuple[int, int, tuple[tuple[int, int], ...]]) -> list[tuple[int, int, int, int]]:
+    top, bottom, cells = row
+    return [(left, top, right, bottom) for left, right in cells]
+
+
+CELL_PAD = 24
+
+
+def _read_cells(image: np.ndarray, cells: list[tuple[int, int, int, int]], settings: OcrSettings) -> list[str]:
+    """Text of each cell (l, t, r, b pixels), read from one stacked image of the cells' ink."""
+    crops: list[tuple[int, np.ndarray]] = []
+    for index, (left, top, right, bottom) in enumerate(cells):
+        inset = 4
+        crop = image[top + inset:bottom - inset, left + inset:right - inset]
+        ink = np.argwhere(crop < 128) if crop.size else np.empty((0, 2))
+        if len(ink) < 8:
+            continue
+        (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0)
+        crops.append((index, crop[y0:y1 + 1, x0:x1 + 1]))
+    texts = [""] * len(cells)
+    if not crops:
+        return texts
+    width = max(c.shape[1] for _, c in crops) + 2 * CELL_PAD
+    height = sum(c.shape[0] + CELL_PAD for _, c in crops) + CELL_PAD
+    sheet = np.full((height, width), 255, dtype=np.uint8)
+    slots = []
+    y = CELL_PAD
+    for index, crop in crops:
+        sheet[y:y + crop.shape[0], CELL_PAD:CELL_PAD + crop.shape[1]] = crop
+        slots.append((index, y - CELL_PAD // 2, y + crop.shape[0] + CELL_PAD // 2))
+        y += crop.shape[0] + CELL_PAD
+    words, _ = _read(sheet, settings, page_segmentation=6)
+    for index, slot_top, slot_bottom in slots:
+        inside = [w for w in words if slot_top <= (w.box.t + w.box.b) / 2 < slot_bottom]
+        texts[index] = " ".join(w.text for line in group_rows(inside) for w in line)
+    return texts
+
+
+def _place_box(box: BBox, backward: np.ndarray, to_points: float) -> BBox:
+    """A box from OCR-image pixels to original-page points (bounding box of its corners)."""
+    corners = np.array([[box.l, box.t, 1], [box.r, box.t, 1], [box.l, box.b, 1], [box.r, box.b, 1]], dtype=float)
+    mapped = (backward @ corners.T).T[:, :2] * to_points
+    return BBox(l=float(mapped[:, 0].min()), t=float(mapped[:, 1].min()),
+                r=float(mapped[:, 0].max()), b=float(mapped[:, 1].max()))
 
 
 def _to3(affine: np.ndarray) -> np.ndarray:
@@ -134,21 +211,18 @@ def _place(word: RawWord, backward: np.ndarray, to_points: float, upright_scale:
     kept too, so reading order is computed where lines are horizontal.
     """
     box = word.box
-    corners = np.array([[box.l, box.t, 1], [box.r, box.t, 1], [box.l, box.b, 1], [box.r, box.b, 1]], dtype=float)
-    mapped = (backward @ corners.T).T[:, :2] * to_points
     return RawWord(
         text=word.text, confidence=word.confidence, line_key=word.line_key,
         upright=None if upright_scale is None else BBox(
             l=box.l * upright_scale, t=box.t * upright_scale, r=box.r * upright_scale, b=box.b * upright_scale),
-        box=BBox(l=float(mapped[:, 0].min()), t=float(mapped[:, 1].min()),
-                 r=float(mapped[:, 0].max()), b=float(mapped[:, 1].max())),
+        box=_place_box(box, backward, to_points),
     )
 
 
-def _read(image: np.ndarray, settings: OcrSettings) -> tuple[list[RawWord], float | None]:
+def _read(image: np.ndarray, settings: OcrSettings, page_segmentation: int | None = None) -> tuple[list[RawWord], float | None]:
     """Tesseract words (pixel boxes in ``image``) and their mean confidence."""
     data = pytesseract.image_to_data(
-        image, lang=settings.language, config=tesseract_config(settings),
+        image, lang=settings.language, config=tesseract_config(settings, page_segmentation),
         output_type=pytesseract.Output.DICT, timeout=settings.timeout_seconds,
     )
     words = []

@@ -33,7 +33,7 @@ from docx.text.paragraph import Paragraph
 from minhchung.ingest.document import Document, Page
 from minhchung.ingest.errors import CorruptFileError, UnsupportedTypeError
 from minhchung.ingest.intake import Upload, sniff_paged
-from minhchung.ingest.layout import arrange_blocks, assemble_page
+from minhchung.ingest.layout import arrange_blocks, assemble_page, insert_tables
 from minhchung.ingest.ocr import OcrPage, OcrTask, ProgressCallback, run_ocr
 from minhchung.ingest.raster import page_image, png_bytes, resample
 from minhchung.ingest.settings import IngestSettings
@@ -137,7 +137,7 @@ def _text_layer_pages(upload: Upload, settings: IngestSettings,
 
 def ocr_result_page(result: OcrPage, low_confidence: float) -> Page:
     """Assemble an OCR'd page; a page with no words at all is blank, not low-confidence."""
-    blocks = arrange_blocks(result.words)
+    blocks = insert_tables(arrange_blocks(result.words), result.tables)
     flagged = result.confidence is not None and result.confidence < low_confidence
     return assemble_page(result.number, result.width, result.height, "ocr", blocks,
                          confidence=result.confidence, low_confidence=flagged)

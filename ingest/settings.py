@@ -20,6 +20,7 @@ class OcrSettings(BaseModel):
     deskew: bool = True
     denoise: bool = Field(True, description="3×3 median filter against scanner specks")
     remove_rules: bool = Field(True, description="erase table grid lines and underlines before OCR")
+    remove_specks: bool = Field(True, description="erase isolated specks of dust (small blobs far from any letter)")
     binarize: bool = Field(False, description="Otsu before Tesseract (Tesseract binarises itself)")
     page_segmentation: int = Field(4, ge=0, le=13, description="Tesseract --psm (4 measured best; columns are split by our layout)")
     detect_orientation: bool = Field(True, description="run OSD on pages that read badly (rotated scans)")

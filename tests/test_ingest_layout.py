@@ -9,7 +9,7 @@ from ingest_pages import Degradation, letter_page
 from minhchung.ingest.document import BBox
 from minhchung.ingest.layout import RawWord, arrange_blocks, assemble_page
 from minhchung.ingest.normalize import normalize_text
-from minhchung.ingest.preprocess import estimate_skew, suppress_colour_ink, to_gray
+from minhchung.ingest.preprocess import estimate_skew, find_rules, find_tables, remove_specks, suppress_colour_ink, to_gray
 from minhchung.ingest.textlayer import judge_text_layer
 from minhchung.ingest.vietnamese import invalid_syllable_rate, is_vietnamese_syllable
 
@@ -85,10 +85,47 @@ def test_text_layer_verdicts():
     assert not judge_text_layer("(cid:12)(cid:45)(cid:77) " * 10, 40).usable
 
 
-def test_deskew_estimates_the_applied_angle():
-    page = letter_page(5, Degradation(seal=False, signature=False, skew_degrees=3.0), sentences=4)
+@pytest.mark.parametrize("skew", [3.0, -1.37])
+def test_deskew_estimates_the_applied_angle_to_a_few_hundredths(skew: float):
+    page = letter_page(5, Degradation(seal=False, signature=False, skew_degrees=skew), sentences=4)
     angle = estimate_skew(to_gray(np.asarray(page.image)))
-    assert angle == pytest.approx(-3.0, abs=0.2)
+    assert angle == pytest.approx(-skew, abs=0.03)
+
+
+def _grid(rows: list[int], columns: list[int], merged_first_row: bool = False) -> np.ndarray:
+    page = np.full((1200, 1000), 255, np.uint8)
+    for y in rows:
+        page[y:y + 3, columns[0]:columns[-1] + 3] = 0
+    for x in columns:
+        top = rows[1] if merged_first_row and x not in (columns[0], columns[-1]) else rows[0]
+        page[top:rows[-1] + 3, x:x + 3] = 0
+    return page
+
+
+def test_ruled_table_cells_are_found_row_by_row_with_merged_cells():
+    page = _grid([100, 180, 260, 340], [100, 400, 600, 900], merged_first_row=True)
+    page[600:603, 100:900] = 0  # a lone underline elsewhere is not a table
+    [table] = find_tables(find_rules(page))
+    assert [len(cells) for _, _, cells in table.rows] == [1, 3, 3]
+    top, bottom, cells = table.rows[1]
+    assert abs(top - 181) <= 2 and abs(bottom - 261) <= 2
+    assert [(round(a, -1), round(b, -1)) for a, b in cells] == [(100, 400), (400, 600), (600, 900)]
+
+
+def test_a_framed_paragraph_is_not_a_table():
+    assert find_tables(find_rules(_grid([100, 180, 260], [100, 900]))) == []
+
+
+def test_isolated_specks_go_diacritic_dots_and_periods_stay():
+    page = np.full((300, 400), 255, np.uint8)
+    page[100:140, 100:130] = 0   # a letter
+    page[146:151, 112:117] = 0   # its dot below (ạ), 6 px under it
+    page[134:140, 134:139] = 0   # a period after it
+    page[30:34, 300:304] = 0     # dust in the margin
+    page[200:205, 110:115] = 0   # dust between lines
+    cleaned = remove_specks(page)
+    assert (cleaned[100:151, 100:140] == page[100:151, 100:140]).all()
+    assert (cleaned[30:34, 300:304] == 255).all() and (cleaned[200:205, 110:115] == 255).all()
 
 
 def test_seal_and_signature_ink_are_painted_white_black_text_kept():

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import docx
+import pypdfium2 as pdfium
 import pytest
 from ingest_pages import (
     Degradation,
@@ -187,3 +188,18 @@ def test_sideways_scan_is_turned_upright_and_boxes_stay_on_the_stored_page():
     box = result.bbox_of(start, start + 4)
     # upright top-left corner of the letter is the bottom-left of the stored (turned) image
     assert box is not None and box.l < 80 and box.t > 420 and box.b - box.t > box.r - box.l
+
+
+def test_scanned_ruled_table_becomes_a_table_block_read_cell_by_cell():
+    pdf = pdfium.PdfDocument(born_digital_letter(BODY, TABLE))
+    image = pdf[0].render(scale=300 / 72).to_pil().convert("RGB")
+    pdf.close()
+    data = scanned_pdf([image])
+    document = extract_document(read_upload(data, SETTINGS, filename="kh-scan.pdf"), SETTINGS)
+    page = document.pages[0]
+    assert page.strategy == "ocr"
+    table = next(block for block in page.blocks if block.kind == "table")
+    assert table.rows == TABLE
+    assert "1 | Rà soát minh chứng | 15/5/2025" in page.text
+    assert page.text.index("Tự đánh giá chất lượng") < page.text.index("TT | Nội dung")
+    _assert_offsets_exact(document)
