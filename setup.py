@@ -19,7 +19,7 @@ setup(
     packages=packages,
     package_dir=package_dir,
     package_data={
-        "minhchung.models": ["**/*.json", "**/*.yaml", "**/*.jsonl", "**/*.cfg", "**/*.txt", "**/*.bin"],
+        "minhchung.models": ["**/*.json", "**/*.yaml", "**/*.jsonl", "**/*.cfg", "**/*.txt", "**/*.bin", "**/*.npy"],
         "minhchung.nlp": ["*.cfg", "patterns/*.jsonl"],
         "minhchung.index": ["migrations/*.py", "migrations/versions/*.py", "migrations/*.ini", "migrations/*.mako"],
         "minhchung.ui": ["static/*"],

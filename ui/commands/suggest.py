@@ -12,38 +12,10 @@ import json
 from pathlib import Path
 
 import typer
-from sqlalchemy import select
-
-from minhchung.index.store import EvidenceItem
 from minhchung.ingest.errors import MinhchungError, UsageError
-from minhchung.nlp.embeddings import DEFAULT_EMBEDDER, load_embedder
-from minhchung.nlp.frameworks import load_framework
-from minhchung.nlp.suggest import Suggester, load_params
+from minhchung.nlp.embeddings import DEFAULT_EMBEDDER
 from minhchung.ui.context import AppContext
-
-
-class SuggesterPool:
-    """One suggester per framework, built on first use with the school's confirmed items."""
-
-    def __init__(self, context: AppContext, embedder_spec: str) -> None:
-        self.context = context
-        self.embedder = load_embedder(embedder_spec)
-        self.params = load_params()
-        self._built: dict[str, Suggester] = {}
-
-    def get(self, framework_id: str) -> Suggester:
-        if framework_id not in self._built:
-            framework = load_framework(framework_id)
-            self._built[framework_id] = Suggester(framework, self.embedder, self.params,
-                                                  self._confirmed(framework_id))
-        return self._built[framework_id]
-
-    def _confirmed(self, framework_id: str) -> list[tuple[str, str]]:
-        with self.context.db.session() as session:
-            items = session.execute(select(EvidenceItem).filter_by(framework_id=framework_id, status="confirmed")
-                                    ).scalars().all()
-            return [(item.title, link.criterion) for item in items for link in item.criteria
-                    if link.status == "confirmed"]
+from minhchung.ui.services.suggestions import SuggesterPool
 
 
 def _error(error: Exception) -> dict:

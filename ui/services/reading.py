@@ -82,10 +82,9 @@ class CriterionSuggestions:
     """Put the document in the review queue with suggested criteria (unless it is already there)."""
 
     def __init__(self, context: AppContext) -> None:
-        from minhchung.ui.commands.suggest import SuggesterPool
+        from minhchung.ui.services.suggestions import SuggesterPool
 
         self.pool = SuggesterPool(context, context.settings.index.embedder)
-        self._learnt: set[tuple[str, str]] = set()
 
     def __call__(self, context: AppContext, document_id: int, document: Document) -> None:
         with context.db.session() as session:
@@ -112,12 +111,7 @@ class CriterionSuggestions:
 
     def _learn_confirmations(self, suggester, framework_id: str) -> None:
         """Confirmations made since this worker started become exemplars now (no retraining)."""
-        confirmed = set(self.pool._confirmed(framework_id))
-        if not self._learnt:
-            self._learnt = confirmed  # the pool built the suggester with these already
-            return
-        suggester.add_exemplars(sorted(confirmed - self._learnt))
-        self._learnt |= confirmed
+        self.pool.refresh(framework_id)
 
 
 class SearchIndex:
