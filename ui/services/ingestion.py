@@ -109,7 +109,7 @@ def submit(context: AppContext, source: Path | bytes, *, filename: str | None = 
 
 def _safe_name(filename: str) -> str:
     """The base name only (no folders, no NUL), at most 255 bytes, never empty."""
-    base = filename.replace("\\", "/").split("/")[-1].replace("\x00", "").strip() or "tệp"
+    base = filename.replace("\\", "/").split("/")[-1].replace("\x00", "").strip().lstrip(".") or "tệp"
     while len(base.encode("utf-8")) > 255:
         stem, dot, ext = base.rpartition(".")
         base = (stem[:-1] + dot + ext) if dot and len(ext) < 16 else base[:-1]
