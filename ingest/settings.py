@@ -16,7 +16,7 @@ class OcrSettings(BaseModel):
     dpi: int = Field(300, ge=150, le=600)
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     low_confidence: float = Field(70.0, description="pages with mean word confidence below are flagged")
-    remove_seal: bool = Field(True, description="paint red seals and blue ink white before binarising")
+    remove_seal: bool = Field(True, description="paint red seals and blue ink white, and round grey seals on grey scans, before OCR")
     deskew: bool = True
     denoise: bool = Field(True, description="3×3 median filter against scanner specks")
     remove_rules: bool = Field(True, description="erase table grid lines and underlines before OCR")
