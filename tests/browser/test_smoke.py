@@ -81,7 +81,14 @@ def _wait_text(driver, text: str, seconds: float = 60) -> None:
         pytest.fail(f"waited {seconds}s for {text!r}; the page shows:\n{body}")
 
 
+def _settle(driver, seconds: float = 60) -> None:
+    """Wait until the app is not running a script (its "running" status widget is gone)."""
+    WebDriverWait(driver, seconds, poll_frequency=0.3).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+
+
 def _shot(driver, name: str) -> None:
+    _settle(driver)
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
@@ -94,11 +101,23 @@ def _go(driver, slug: str) -> None:
     driver.find_element(By.CSS_SELECTOR, f"a[href$='/{slug}']").click()
 
 
-def _upload(driver, path: Path, button: str) -> None:
+def _upload(driver, path: Path, button: str, expected: str) -> None:
+    """Choose ``path`` and submit; a click landing while the file is still being sent to the
+    server is not a submission, so submit again (at most three times) until ``expected`` shows."""
     WebDriverWait(driver, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
     driver.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(path))
-    _wait_text(driver, path.name)  # the uploader lists the chosen file
-    _click(driver, button)
+    WebDriverWait(driver, 60, poll_frequency=0.5).until(  # the uploader lists the chosen file with its size
+        lambda d: any(unit in d.find_element(By.TAG_NAME, "body").text for unit in ("KB", "MB")))
+    for attempt in range(3):
+        _settle(driver)
+        _click(driver, button)
+        try:
+            WebDriverWait(driver, 20, poll_frequency=0.5).until(
+                EC.text_to_be_present_in_element((By.TAG_NAME, "body"), expected))
+            return
+        except TimeoutException:
+            if attempt == 2:
+                raise
 
 
 def test_login_upload_wait_search_and_pages(server, browser):
@@ -108,19 +127,19 @@ def test_login_upload_wait_search_and_pages(server, browser):
     fields = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[type='text'], input[type='password']"))
     fields[0].send_keys("admin")
     browser.find_element(By.CSS_SELECTOR, "input[type='password']").send_keys(PASSWORD)
+    _settle(browser)
     _click(browser, "Đăng nhập")
     _wait_text(browser, "Hàng chờ duyệt")
 
-    _upload(browser, SCAN, "Tải lên")
-    _wait_text(browser, "Đợt 1")
+    _upload(browser, SCAN, "Tải lên", "Đợt 1")
     _wait_text(browser, "Đợt 1: 1 xong", seconds=300)  # OCR'd by the worker inside the app process
-    browser.refresh()  # the review queue is drawn on a full run of the page
     _wait_text(browser, "độ tin cậy", seconds=60)  # its suggested criteria wait in the review queue
     _wait_text(browser, "Ban đại diện cha mẹ học sinh")
     _shot(browser, "02-tai-len")
 
     _go(browser, "tra-cuu")
     _wait_text(browser, "Tra cứu minh chứng")
+    _settle(browser)
     search_box = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='text']"))
     search_box.send_keys(SCAN_PHRASE)
     _click(browser, "Tìm")
@@ -131,7 +150,7 @@ def test_login_upload_wait_search_and_pages(server, browser):
 
     _go(browser, "van-ban-chi-dao")
     _wait_text(browser, "Văn bản chỉ đạo")
-    _upload(browser, DIRECTIVE, "Tải lên và đọc")
+    _upload(browser, DIRECTIVE, "Tải lên và đọc", "1523")  # in the notice, then in the timeline
     _wait_text(browser, "QUÁ HẠN", seconds=180)  # read in the background, deadlines on the timeline
     _shot(browser, "05-van-ban-chi-dao")
 

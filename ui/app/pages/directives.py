@@ -114,10 +114,10 @@ with upcoming:
     if not tasks:
         st.info("Không có việc nào đang chờ thực hiện.")
     for task in tasks:
-        mark, body = st.columns([1, 12])
+        mark, body = st.columns([1, 9])
         key = f"done-{task.id}"
         mark.checkbox("Xong", value=task.done, key=key, disabled=not user.can("tasks"), on_change=mark_done,
-                      args=(task.id, key), help="Đánh dấu đã thực hiện (thư ký, quản trị)")
+                      args=(task.id, key))
         body.markdown(timeline_html([task], with_label=True), unsafe_allow_html=True)
     ready = [v for v in views if v.status == "ready"]
     if ready:

@@ -17,10 +17,22 @@ from minhchung.ui.services import admin
 from minhchung.ui.services import search as search_service
 
 VIEW_KEY = "search_view"
+WINDOW = 360
 
 user = require_login()
 context = app_context()
 st.title("Tra cứu minh chứng")
+
+
+def window(text: str, ranges: tuple[tuple[int, int], ...], width: int = WINDOW) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About ``width`` characters of ``text`` around its first highlight, with the ranges shifted."""
+    first = ranges[0][0] if ranges else 0
+    start = max(0, first - width // 3)
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(text), start + width)
+    shifted = tuple((a - start, b - start) for a, b in ranges if a >= start and b <= end)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else ""), \
+        tuple((a + 1, b + 1) for a, b in shifted) if start else shifted
 
 
 def marked(text: str, ranges: tuple[tuple[int, int], ...]) -> str:
@@ -41,15 +53,16 @@ this_year = date.today().year
 with st.form("search"):
     query = st.text_input("Tìm kiếm (có dấu hoặc không dấu, viết tắt như KH, QĐ, CSVC)",
                           placeholder="ke hoach tu danh gia")
-    left, middle, right, years = st.columns([2, 2, 2, 2])
+    filters = st.expander("Bộ lọc: tiêu chuẩn, tiêu chí, loại văn bản, năm ban hành")
+    left, middle, right, from_column, to_column = filters.columns([2, 2, 2, 1, 1])
     standards = left.multiselect("Tiêu chuẩn", [str(s.number) for s in framework.standards] if framework else [],
                                  format_func=lambda n: f"Tiêu chuẩn {n}")
     criteria = middle.multiselect("Tiêu chí", [c.id for s in framework.standards for c in s.criteria]
                                   if framework else [])
     doc_types = right.multiselect("Loại văn bản", list(types), format_func=types.get)
     year_options = [None, *range(this_year + 1, this_year - 15, -1)]
-    year_from = years.selectbox("Từ năm", year_options, format_func=lambda y: "—" if y is None else str(y))
-    year_to = years.selectbox("Đến năm", year_options, format_func=lambda y: "—" if y is None else str(y))
+    year_from = from_column.selectbox("Từ năm", year_options, format_func=lambda y: "—" if y is None else str(y))
+    year_to = to_column.selectbox("Đến năm", year_options, format_func=lambda y: "—" if y is None else str(y))
     st.form_submit_button("Tìm", type="primary")
 
 hits: list[DocumentHit] = []
@@ -79,12 +92,11 @@ for rank, hit in enumerate(hits, start=1):
         st.caption(" · ".join(part for part in (
             hit.filename, f"trang {hit.page}", types.get(hit.doc_type or "", ""), hit.date or "",
             ("tiêu chí " + ", ".join(hit.criteria)) if hit.criteria else "") if part))
-        passages = hit.passages or ()
+        passages = [p for p in hit.passages if p.highlights] or []
         if passages:
             for passage in passages:
                 where = f"<small>trang {passage.span.page}:</small> " if passage.span else ""
-                st.markdown(where + marked(passage.text[:600], tuple(r for r in passage.highlights if r[1] <= 600)),
-                            unsafe_allow_html=True)
+                st.markdown(where + marked(*window(passage.text, passage.highlights)), unsafe_allow_html=True)
         else:
             st.markdown(marked(hit.snippet, hit.snippet_highlights), unsafe_allow_html=True)
         if st.button("Xem trang", key=f"view-{hit.document_id}", disabled=hit.document_id == chosen):
@@ -93,7 +105,7 @@ for rank, hit in enumerate(hits, start=1):
 
 hit = hits[ids.index(chosen)]
 with viewer:
-    st.subheader(hit.title)
+    st.markdown(f"**{html.escape(hit.title)}**")
     span = hit.span or next((p.span for p in hit.passages if p.span), None)
     try:
         view = search_service.page_view(context, user, int(hit.document_id), span.page if span else hit.page,

@@ -10,6 +10,7 @@ from minhchung.ui.app.session import app_context, background_worker, require_log
 from minhchung.ui.services import admin, inbox
 
 BATCHES_KEY = "upload_batches"
+FINISHED_KEY = "upload_batches_finished"
 
 user = require_login()
 context = app_context()
@@ -46,9 +47,14 @@ else:
 
 @st.fragment(run_every=2)
 def batch_progress() -> None:
-    """Polls the job status of this session's batches; OCR runs in the background worker."""
+    """Polls the job status of this session's batches; OCR runs in the background worker. When a
+    batch finishes, the whole page runs again so its items appear in the review queue."""
+    finished = st.session_state.setdefault(FINISHED_KEY, set())
     for number, ids in enumerate(st.session_state.get(BATCHES_KEY, []), start=1):
         status = inbox.batch_status(context, user, ids)
+        if status.done == status.total and number not in finished:
+            finished.add(number)
+            st.rerun(scope="app")
         st.progress(status.fraction, text=f"Đợt {number}: {status.ready} xong, {status.queued + status.processing} "
                                           f"đang chờ/đang đọc, {status.failed} lỗi / {status.total} tệp")
         for filename, error in status.errors:
