@@ -9,7 +9,15 @@ from ingest_pages import Degradation, letter_page
 from minhchung.ingest.document import BBox
 from minhchung.ingest.layout import RawWord, arrange_blocks, assemble_page
 from minhchung.ingest.normalize import normalize_text
-from minhchung.ingest.preprocess import estimate_skew, find_rules, find_tables, remove_specks, suppress_colour_ink, to_gray
+from minhchung.ingest.preprocess import (
+    estimate_skew,
+    find_rules,
+    find_tables,
+    remove_specks,
+    suppress_colour_ink,
+    suppress_grey_seal,
+    to_gray,
+)
 from minhchung.ingest.textlayer import judge_text_layer
 from minhchung.ingest.vietnamese import invalid_syllable_rate, is_vietnamese_syllable
 
@@ -155,3 +163,24 @@ def test_a_stray_mark_between_header_columns_joins_the_nearer_column():
         "UBND XÃ HÒA AN\nTRƯỜNG THCS HÒA AN\nSố: 30/KH",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n| Độc lập - Tự do - Hạnh phúc\nHòa An, ngày 2 tháng 10 năm 2026",
     ]
+
+
+def test_a_grey_round_seal_is_erased_and_black_print_under_it_kept():
+    import cv2
+
+    page = np.full((800, 800), 235, np.uint8)
+    cv2.circle(page, (400, 400), 160, 140, thickness=10)       # the seal ring, mid-grey
+    cv2.putText(page, "SEAL", (300, 420), cv2.FONT_HERSHEY_SIMPLEX, 2, 140, 6)
+    page[380:420, 500:700] = 20                                  # black print over the seal
+    page[700:740, 100:300] = 140                                 # grey print away from any seal
+    cleaned = suppress_grey_seal(page)
+    seal_ink = page[200:600, 200:600] == 140
+    assert (cleaned[200:600, 200:600][seal_ink] == 255).all()
+    assert (cleaned[380:420, 500:700] == 20).all()
+    assert (cleaned[700:740, 100:300] == 140).all()
+
+
+def test_text_lines_are_not_taken_for_a_seal():
+    page = letter_page(7, Degradation(seal=False, signature=False), sentences=6)
+    gray = to_gray(np.asarray(page.image))
+    assert (suppress_grey_seal(gray) == gray).all()
