@@ -20,12 +20,15 @@ from minhchung.ui.settings import Settings
 
 def register(app: typer.Typer) -> None:
     @app.command("backup", help="Sao lưu cơ sở dữ liệu, tệp gốc và chỉ mục vào một tệp .tar.")
-    def backup_command(target: Path = typer.Argument(..., help="tệp sao lưu sẽ tạo, vd. minhchung-2026-11-23.tar")) -> int:
+    def backup_command(
+        target: Path = typer.Argument(..., help="tệp sao lưu sẽ tạo, vd. minhchung-2026-11-23.tar"),
+        without_index: bool = typer.Option(False, "--without-index", help="không kèm chỉ mục (khôi phục sẽ xây lại)"),
+    ) -> int:
         if target.exists():
             raise UsageError(f"{target} already exists; choose another name.", f"{target} đã tồn tại; hãy chọn tên khác.")
         context = AppContext.open()
         try:
-            manifest = backup(context, target)
+            manifest = backup(context, target, include_index=not without_index)
         finally:
             context.close()
         index = "có chỉ mục" if manifest.index_included else "không kèm chỉ mục (sẽ xây lại khi khôi phục)"

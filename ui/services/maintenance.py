@@ -228,8 +228,11 @@ class RestoreReport:
     previous_data: Path | None
 
 
-def backup(context: AppContext, target: Path) -> BackupManifest:
-    """Write a backup of the data folder of ``context`` to the tar file ``target``."""
+def backup(context: AppContext, target: Path, *, include_index: bool = True) -> BackupManifest:
+    """Write a backup of the data folder of ``context`` to the tar file ``target``.
+
+    Without the index the backup is smaller and restore rebuilds the index from the store.
+    """
     database = _sqlite_path(context.settings)
     target = Path(target).resolve()
     if target.is_relative_to(context.settings.data_dir):
@@ -238,7 +241,7 @@ def backup(context: AppContext, target: Path) -> BackupManifest:
     with tempfile.TemporaryDirectory(prefix="minhchung-backup-") as scratch:
         snapshot = Path(scratch) / DATABASE_MEMBER
         _copy_sqlite(database, snapshot)
-        index_included = _release_index(context)
+        index_included = include_index and _release_index(context)
         originals = _blob_files(context.settings.originals_dir)
         manifest = BackupManifest(
             format=BACKUP_FORMAT, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -279,15 +282,25 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 
 def _release_index(context: AppContext) -> bool:
-    """Flush and close the index so its files are consistent; False when another process owns it."""
+    """Make the index files consistent on disk; False when another process owns the index.
+
+    When this process already has the index open (the app's own backup) it is flushed and kept
+    open; otherwise it is opened (which takes its lock, proving nobody writes it) and closed.
+    """
     if context.settings.index.backend != "edge":
         return False
+    vectors = context.vectors
+    if getattr(vectors, "_shard", None) is not None:
+        vectors.optimize()
+        return True
+    spec = vectors.stored_spec()
+    if spec is None:
+        return False
     try:
-        vectors = context.vectors
+        vectors.ensure_collection(spec)
     except IndexLockedError:
         return False
     vectors.close()
-    del context.__dict__["vectors"]
     return True
 
 
