@@ -16,6 +16,7 @@ import contextlib
 import multiprocessing
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,12 +33,16 @@ from minhchung.ingest.layout import RawBlock, RawWord, group_rows
 from minhchung.ingest.preprocess import PreprocessOptions, TableGrid, preprocess
 from minhchung.ingest.raster import page_image
 from minhchung.ingest.settings import OcrSettings
+from minhchung.ingest.vietnamese import alphabetic_tokens, is_vietnamese_syllable
 
 ProgressCallback = Callable[[int, int], None]
 
 MIN_WORDS_BEFORE_OSD = 8
 # Symbol-only "words" below this confidence are scanner dust read as "_", ":", "ˆ" — dropped.
 JUNK_CONFIDENCE = 60.0
+# Below this, a "word" with no Vietnamese syllable and no digit is a signature or seal stroke
+# read as letters ("SN", "\\JN"); real words read this badly are rare and wrong anyway.
+SCRIBBLE_CONFIDENCE = 40.0
 _ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
@@ -237,7 +242,7 @@ def _read(image: np.ndarray, settings: OcrSettings, page_segmentation: int | Non
         confidence = float(data["conf"][i])
         if not text.strip() or confidence < 0:
             continue
-        if confidence < JUNK_CONFIDENCE and not any(c.isalnum() for c in text):
+        if is_ocr_junk(text, confidence):
             continue
         left, top = data["left"][i], data["top"][i]
         words.append(RawWord(
@@ -260,6 +265,15 @@ def _image_file(image: np.ndarray) -> Iterator[str]:
         yield path
 
 
+def is_ocr_junk(text: str, confidence: float) -> bool:
+    """Dust or pen strokes read as text (see ``JUNK_CONFIDENCE`` and ``SCRIBBLE_CONFIDENCE``)."""
+    if confidence < JUNK_CONFIDENCE and not any(c.isalnum() and unicodedata.category(c) != "Lm" for c in text):
+        return True  # modifier letters ("ˆ", "ʼ") are marks that lost their letter
+    if confidence < SCRIBBLE_CONFIDENCE and not any(c.isdigit() for c in text):
+        return not any(is_vietnamese_syllable(token) for token in alphabetic_tokens(text))
+    return False
+
+
 def _orientation(image: np.ndarray, settings: OcrSettings) -> int:
     """Clockwise rotation (0/90/180/270) that makes the page upright, per Tesseract OSD."""
     try:
@@ -273,8 +287,10 @@ def _orientation(image: np.ndarray, settings: OcrSettings) -> int:
 
 
 def _limit_threads() -> None:
-    """Worker initialiser: Tesseract single-threaded, one worker per core."""
+    """Worker initialiser: Tesseract and OpenCV single-threaded, one worker per core (their
+    own threads would only fight the other workers for the same cores)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    cv2.setNumThreads(1)
 
 
 def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPoolExecutor:

@@ -9,6 +9,7 @@ from ingest_pages import Degradation, letter_page
 from minhchung.ingest.document import BBox
 from minhchung.ingest.layout import RawWord, arrange_blocks, assemble_page
 from minhchung.ingest.normalize import normalize_text
+from minhchung.ingest.ocr import is_ocr_junk
 from minhchung.ingest.preprocess import (
     estimate_skew,
     find_rules,
@@ -184,3 +185,11 @@ def test_text_lines_are_not_taken_for_a_seal():
     page = letter_page(7, Degradation(seal=False, signature=False), sentences=6)
     gray = to_gray(np.asarray(page.image))
     assert (suppress_grey_seal(gray) == gray).all()
+
+
+@pytest.mark.parametrize(("text", "confidence", "junk"), [
+    ("SN", 38, True), ("\\JN", 18, True), ("ˆ", 50, True), (":", 55, True),
+    ("Lưu", 35, False), ("12", 20, False), ("VT.", 90, False), ("QLCL", 85, False),
+])
+def test_pen_strokes_and_dust_read_as_text_are_junk_words_are_not(text: str, confidence: float, junk: bool):
+    assert is_ocr_junk(text, confidence) is junk
