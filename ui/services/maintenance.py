@@ -28,6 +28,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -50,6 +51,7 @@ ORIGINALS_MEMBER = "originals"
 INDEX_MEMBER = "index"
 TEMPORARY_PREFIX = ".incoming-"
 UNFINISHED = ("queued", "processing")
+ORPHAN_GRACE_SECONDS = 600.0
 
 
 class MaintenanceError(MinhchungError):
@@ -102,11 +104,12 @@ def indexed_document_ids(vectors: VectorStore) -> set[str]:
     return {str(hit.value) for hit in response.hits if hit.count > 0}
 
 
-def doctor(context: AppContext, *, repair: bool) -> DoctorReport:
+def doctor(context: AppContext, *, repair: bool, grace_seconds: float = ORPHAN_GRACE_SECONDS) -> DoctorReport:
     """Compare store, originals and index; with ``repair`` fix what needs no person's decision.
 
     Needs the search index, so it refuses (``IndexLockedError``) while the app holds it; that
-    also guarantees no worker is processing while jobs are recovered.
+    also guarantees no worker is processing while jobs are recovered. Files younger than
+    ``grace_seconds`` are left alone: an upload stores its original just before its row commits.
     """
     from minhchung.ui.services import ingestion
 
@@ -128,7 +131,7 @@ def doctor(context: AppContext, *, repair: bool) -> DoctorReport:
     report.vectors_without_document = sorted(indexed - ready - unfinished, key=_sort_key)
     referenced = {sha for _, sha in documents.values()}
     report.missing_originals = sorted(i for i, (_, sha) in documents.items() if not context.blobs.exists(sha))
-    orphans, temporary = _stray_files(context.settings.originals_dir, referenced)
+    orphans, temporary = _stray_files(context.settings.originals_dir, referenced, time.time() - grace_seconds)
     report.orphaned_files, report.temporary_files = [p.name for p in orphans], [p.name for p in temporary]
     report.requeued_documents = _documents_without_job(context)
     if repair:
@@ -167,12 +170,12 @@ def _documents_without_job(context: AppContext) -> list[int]:
     return sorted(rows)
 
 
-def _stray_files(root: Path, referenced: set[str]) -> tuple[list[Path], list[Path]]:
-    """(originals no document references, temporary files of interrupted writes)."""
+def _stray_files(root: Path, referenced: set[str], older_than: float) -> tuple[list[Path], list[Path]]:
+    """(originals no document references, temporary files of interrupted writes), older than a moment."""
     if not root.exists():
         return [], []
     orphans, temporary = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.stat().st_mtime < older_than):
         if path.name.startswith(TEMPORARY_PREFIX):
             temporary.append(path)
         elif path.name not in referenced:

@@ -15,6 +15,7 @@ import logging
 import threading
 
 from minhchung.ingest.errors import MinhchungError
+from minhchung.ingest.errors import MinhchungError
 from minhchung.ui.context import AppContext
 from minhchung.ui.services import ingestion
 from minhchung.ui.services.reading import default_stages
@@ -47,6 +48,19 @@ class Worker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def _reconcile(self) -> None:
+        """Repair drift between store, originals and index left by a crash (``minhchung doctor``)."""
+        from minhchung.ui.services.maintenance import doctor
+
+        try:
+            report = doctor(self.context, repair=True)
+        except MinhchungError as error:
+            self.last_error = error.message_en
+            log.warning("start-up reconciliation failed: %s", error.message_en)
+            return
+        if not report.clean:
+            log.warning("start-up reconciliation repaired drift: %s", report.as_dict())
 
     @property
     def alive(self) -> bool:
