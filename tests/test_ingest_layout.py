@@ -132,8 +132,11 @@ def test_isolated_specks_go_diacritic_dots_and_periods_stay():
     page[134:140, 134:139] = 0   # a period after it
     page[30:34, 300:304] = 0     # dust in the margin
     page[200:205, 110:115] = 0   # dust between lines
+    page[200:205, 300:305] = 0   # a colon set far from its letter: two stacked dots
+    page[214:219, 300:305] = 0
     cleaned = remove_specks(page)
     assert (cleaned[100:151, 100:140] == page[100:151, 100:140]).all()
+    assert (cleaned[200:219, 300:305] == page[200:219, 300:305]).all()
     assert (cleaned[30:34, 300:304] == 255).all() and (cleaned[200:205, 110:115] == 255).all()
 
 
