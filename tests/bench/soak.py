@@ -47,7 +47,7 @@ def letter(number: int) -> bytes:
         f"trước ngày {day}/{month}/2027, báo cáo kết quả về Ban giám hiệu; giáo viên chủ nhiệm phối hợp "
         f"với Ban đại diện cha mẹ học sinh. Chỉ tiêu: 100% lớp tham gia, tối thiểu {2 + number % 5} chuyên đề.\n"
         "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -65,8 +65,6 @@ def peak_memory_mib() -> float:
 
 
 def run(documents: int, searches: int, confirmations: int, seed: int) -> dict:
-    from sqlalchemy import select
-
     from minhchung.index.review import ConflictError, confirm
     from minhchung.index.search import SearchService
     from minhchung.index.store import EvidenceItem
@@ -76,6 +74,7 @@ def run(documents: int, searches: int, confirmations: int, seed: int) -> dict:
     from minhchung.ui.services.maintenance import doctor
     from minhchung.ui.services.reading import default_stages
     from minhchung.ui.settings import Settings
+    from sqlalchemy import select
 
     rng = random.Random(seed)
     context = AppContext.open(Settings())

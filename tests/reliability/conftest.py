@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from minhchung.ui.services import ingestion
 
 SUBJECTS = (
@@ -23,7 +22,7 @@ def letter(number: int) -> bytes:
         f"Nhà trường xây dựng kế hoạch {subject} năm học 2026-2027, giao tổ chuyên môn thực hiện "
         f"trước ngày {1 + number % 28}/{1 + number % 12}/2027 và báo cáo kết quả về Ban giám hiệu.\n"
         "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def drain(context, stages) -> list[ingestion.ProcessResult]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
-
 from minhchung.ingest import errors
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from minhchung.index.review import create_suggested_item
 from minhchung.index.store import EvidenceItem, Period, School
 from minhchung.ui.services import inbox
@@ -21,6 +19,7 @@ from minhchung.ui.services.auth import (
     PermissionDeniedError,
     SessionExpiredError,
 )
+from sqlalchemy import select
 
 PASSWORD = "mat-khau-dung-1"
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +30,7 @@ class Clock:
     """Tests move time instead of sleeping."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -5,18 +5,17 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import drain, letter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_corpus import FOREIGN_TEXTS, awkward_names, bad_inputs
-from sqlalchemy import func, select
-
-from conftest import drain, letter
 from minhchung.index.store import DocumentRow
 from minhchung.ingest.errors import IngestError
 from minhchung.ingest.intake import read_upload
 from minhchung.ingest.settings import IngestSettings
 from minhchung.ui.services import ingestion
 from minhchung.ui.services.maintenance import doctor
+from reliability_corpus import FOREIGN_TEXTS, awkward_names, bad_inputs
+from sqlalchemy import func, select
 
 
 @pytest.mark.parametrize("case", bad_inputs(), ids=lambda case: case.filename)

@@ -10,10 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
-from minhchung.index.review import ConflictError, confirm, create_suggested_item, update_fields
+from minhchung.index.review import (
+    ConflictError,
+    confirm,
+    create_suggested_item,
+    update_fields,
+)
 from minhchung.index.store import AuditEvent, EvidenceItem, Period
+from sqlalchemy import select
 
 SECRETARIES = 3
 ITEMS = 24

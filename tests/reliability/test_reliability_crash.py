@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from conftest import drain, letter
 from minhchung.index.search import SearchService
 from minhchung.index.store import DocumentRow, EvidenceItem, Job
@@ -20,6 +18,7 @@ from minhchung.ui.services import ingestion
 from minhchung.ui.services.maintenance import doctor
 from minhchung.ui.services.reading import default_stages
 from minhchung.ui.settings import Settings
+from sqlalchemy import func, select
 
 BATCH = 4
 HANG_ON = 2

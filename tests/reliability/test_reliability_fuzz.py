@@ -7,7 +7,6 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from minhchung.nlp.directives import DirectiveReader
 
 # Pieces real letters are made of, so the fuzzer reaches deep into the parsers instead of

@@ -8,9 +8,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from typer.testing import CliRunner
-
 from conftest import drain, letter
 from minhchung.index.indexing import IndexableDocument, Indexer, spec_for
 from minhchung.index.search import SearchService
@@ -18,8 +15,16 @@ from minhchung.index.store import AuditEvent, DocumentRow, EvidenceItem, Job
 from minhchung.ingest.document import Page
 from minhchung.ui.context import AppContext
 from minhchung.ui.services import ingestion
-from minhchung.ui.services.maintenance import MaintenanceError, backup, doctor, indexed_document_ids, restore
+from minhchung.ui.services.maintenance import (
+    MaintenanceError,
+    backup,
+    doctor,
+    indexed_document_ids,
+    restore,
+)
 from minhchung.ui.settings import Settings
+from sqlalchemy import select
+from typer.testing import CliRunner
 
 QUERY = "kế hoạch bồi dưỡng học sinh giỏi"
 

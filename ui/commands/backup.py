@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-
 from minhchung.ingest.errors import UsageError
 from minhchung.ui.context import AppContext
 from minhchung.ui.services.maintenance import backup, restore
 from minhchung.ui.settings import Settings
+from rich.console import Console
 
 
 def register(app: typer.Typer) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
-
 from minhchung.ui.context import AppContext
 from minhchung.ui.services.maintenance import DoctorReport, doctor
+from rich.console import Console
 
 LINES_VI = (
     ("missing_from_index", "văn bản đã đọc xong nhưng chưa có trong chỉ mục"),

@@ -30,12 +30,10 @@ import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import qdrant_edge as qe
-from sqlalchemy import select
-
 from minhchung.index.indexing import Indexer, load_indexable_documents, rebuild
 from minhchung.index.store import DocumentRow, Job
 from minhchung.index.vectorstore import IndexLockedError, VectorStore
@@ -43,6 +41,7 @@ from minhchung.ingest.errors import MinhchungError, UsageError
 from minhchung.ingest.intake import sha256_hex
 from minhchung.ui.context import AppContext
 from minhchung.ui.settings import Settings
+from sqlalchemy import select
 
 BACKUP_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -247,7 +246,7 @@ def backup(context: AppContext, target: Path, *, include_index: bool = True) -> 
         index_included = include_index and _release_index(context)
         originals = _blob_files(context.settings.originals_dir)
         manifest = BackupManifest(
-            format=BACKUP_FORMAT, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            format=BACKUP_FORMAT, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             documents=len(_documents(context)), originals=len(originals), index_included=index_included,
             embedder=context.settings.index.embedder,
         )
@@ -353,7 +352,7 @@ def _make_room(home: Path, replace: bool) -> Path | None:
                          "(the current data is kept aside, not deleted).",
                          f"Thư mục dữ liệu {home} không trống; hãy khôi phục vào thư mục trống hoặc dùng --replace "
                          "(dữ liệu hiện tại được cất sang chỗ khác, không bị xoá).")
-    aside = home.with_name(f"{home.name}.before-restore-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
+    aside = home.with_name(f"{home.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
     home.rename(aside)
     return aside
 

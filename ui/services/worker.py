@@ -15,7 +15,6 @@ import logging
 import threading
 
 from minhchung.ingest.errors import MinhchungError
-from minhchung.ingest.errors import MinhchungError
 from minhchung.ui.context import AppContext
 from minhchung.ui.services import ingestion
 from minhchung.ui.services.reading import default_stages
