@@ -9,8 +9,10 @@ OCR'd here.
 the document (text layer or OCR), then runs the reading stages (letter fields, criterion
 suggestion, search index) and marks the job done or failed with the person-readable reason.
 A job left ``running`` by a worker that died is requeued at start-up (``recover``), up to
-``MAX_ATTEMPTS`` times, so a crash loses no original and leaves no half-written document
-visible (pages are written in the same transaction that marks the document ready).
+``MAX_ATTEMPTS`` times, so a crash loses no original. Pages are written in one transaction and
+the document is marked ready only after every stage succeeded; a crash between indexing and
+that mark leaves index entries of an unfinished document, which ``doctor`` (run when the
+worker starts) removes.
 """
 
 from __future__ import annotations
