@@ -46,12 +46,13 @@ def _link_for(context: AppContext):
     return link
 
 
-def evidence_list(context: AppContext, user: CurrentUser, period_id: int) -> list[StandardGroup]:
-    """Confirmed items of the period grouped by standard and criterion."""
+def evidence_list(context: AppContext, user: CurrentUser, period_id: int, links: bool = False) -> list[StandardGroup]:
+    """Confirmed items of the period grouped by standard and criterion; ``links`` adds each item's
+    electronic link (one more lookup per item, so only files going out ask for it)."""
     period = resolve_period(context, user.school_id, period_id)
     require(user, "read", user.school_id, period.id)
     return build_list(context.db, school_id=user.school_id, period_id=period.id, framework_id=period.framework_id,
-                      link_for=_link_for(context))
+                      **({"link_for": _link_for(context)} if links else {}))
 
 
 def filter_groups(groups: list[StandardGroup], standards: set[int], criteria: set[str],
@@ -69,12 +70,12 @@ def filter_groups(groups: list[StandardGroup], standards: set[int], criteria: se
 
 
 def export(context: AppContext, user: CurrentUser, period_id: int, fmt: Literal["xlsx", "docx"],
-           groups: list[StandardGroup] | None = None) -> ListFile:
-    """The list (or the given filtered groups) as the official XLSX or DOCX."""
+           standards: frozenset[int] = frozenset(), criteria: frozenset[str] = frozenset(),
+           coverage: Coverage = "all") -> ListFile:
+    """The list (filtered like the page) as the official XLSX or DOCX, with electronic links."""
     period = resolve_period(context, user.school_id, period_id)
     require(user, "export", user.school_id, period.id)
-    if groups is None:
-        groups = evidence_list(context, user, period.id)
+    groups = filter_groups(evidence_list(context, user, period.id, links=True), set(standards), set(criteria), coverage)
     with context.db.session() as session:
         school_name = session.get(School, user.school_id).name
     writer = export_xlsx if fmt == "xlsx" else export_docx

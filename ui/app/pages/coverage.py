@@ -44,7 +44,7 @@ for standard in report.standards:
     for cell, criterion in zip(cells[1:], standard.criteria):
         label = f"{STATUS_ICONS[criterion.status]} {criterion.id} · {criterion.evidence_count}"
         if cell.button(label, key=f"cell-{criterion.id}", help=f"{criterion.title} — {STATUS_LABELS_VI[criterion.status]}",
-                       use_container_width=True):
+                       width="stretch"):
             st.session_state["coverage_criterion"] = criterion.id
 
 chosen_id = st.session_state.get("coverage_criterion", report.criteria()[0].id)

@@ -44,7 +44,7 @@ rows = [{"Tiêu chí": c.criterion, "Mã minh chứng": r.code, "Tên minh chứ
 empty = [c.criterion for g in shown for c in g.criteria if not c.rows]
 st.write(f"{len(rows)} dòng minh chứng; {len(empty)} tiêu chí chưa có minh chứng.")
 if rows:
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 if empty and coverage != "with":
     st.caption("Tiêu chí chưa có minh chứng: " + ", ".join(empty))
 
@@ -54,7 +54,8 @@ if user.can("export"):
     for column, fmt in ((one, "xlsx"), (two, "docx")):
         if column.button(f"Tạo tệp {fmt.upper()}", key=f"make-{fmt}"):
             try:
-                st.session_state[EXPORT_KEY] = catalog.export(context, user, period.id, fmt, shown)
+                st.session_state[EXPORT_KEY] = catalog.export(context, user, period.id, fmt, frozenset(standards),
+                                                               frozenset(criteria), coverage)
             except MinhchungError as error:
                 show_error(error)
     made = st.session_state.get(EXPORT_KEY)
