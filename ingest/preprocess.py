@@ -9,6 +9,7 @@ black strokes over the signer's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -218,7 +219,7 @@ def find_tables(rules: RuleMasks, min_row_height: int = 25) -> list[TableGrid]:
             continue
         horizontal = rules.horizontal[y:y + h, x:x + w]
         rows_at = _line_positions(np.count_nonzero(horizontal, axis=1), 0.6 * w)
-        bands = [(a, b) for a, b in zip(rows_at, rows_at[1:]) if b - a >= min_row_height]
+        bands = [(a, b) for a, b in pairwise(rows_at) if b - a >= min_row_height]
         if len(bands) < 2:
             continue
         rows = []
@@ -228,7 +229,7 @@ def find_tables(rules: RuleMasks, min_row_height: int = 25) -> list[TableGrid]:
             cuts = _line_positions(np.count_nonzero(middle, axis=0), 0.9 * middle.shape[0])
             edges = sorted({0, w - 1, *cuts})
             edges = [e for i, e in enumerate(edges) if i == 0 or e - edges[i - 1] > min_row_height]
-            cells = tuple((x + a, x + b) for a, b in zip(edges, edges[1:]))
+            cells = tuple((x + a, x + b) for a, b in pairwise(edges))
             rows.append((y + top, y + bottom, cells))
         if any(len(cells) >= 2 for _, _, cells in rows):
             tables.append(TableGrid(tuple(rows)))

@@ -15,7 +15,6 @@ reported too: wall time on a shared machine says more about the neighbours than 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
