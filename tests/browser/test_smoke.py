@@ -94,7 +94,7 @@ def _shot(driver, name: str) -> None:
 
 
 def _click(driver, label: str) -> None:
-    driver.find_element(By.XPATH, f"//button[.//p[text()='{label}']]").click()
+    WebDriverWait(driver, 30).until(EC.element_to_be_clickable((By.XPATH, f"//button[.//p[text()='{label}']]"))).click()
 
 
 def _go(driver, slug: str) -> None:

@@ -25,8 +25,8 @@ st.title("Tra cứu minh chứng")
 
 
 def window(text: str, ranges: tuple[tuple[int, int], ...], width: int = WINDOW) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """About ``width`` characters of ``text`` around its first highlight, with the ranges shifted."""
-    first = ranges[0][0] if ranges else 0
+    """About ``width`` characters of ``text`` around its longest highlight (the densest match), ranges shifted."""
+    first = max(ranges, key=lambda r: r[1] - r[0])[0] if ranges else 0
     start = max(0, first - width // 3)
     start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + width)
