@@ -17,8 +17,6 @@ from minhchung.ui.services.auth import ROLE_LABELS_VI
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="Minh chứng kiểm định", page_icon=":material/folder_open:", layout="wide")
-
 
 def login_page() -> None:
     st.title("Đăng nhập")
@@ -63,31 +61,40 @@ def logout() -> None:
         auth_service().logout(token)
 
 
-try:
-    worker = background_worker()
-except MinhchungError as error:  # the index is held by another process (e.g. a CLI batch)
-    worker = None
-    st.sidebar.warning(error.message_vi)
+def run() -> None:
+    """One run of the app script: worker, login or navigation, then the chosen page."""
+    st.set_page_config(page_title="Minh chứng kiểm định", page_icon=":material/folder_open:", layout="wide")
+    try:
+        worker = background_worker()
+    except MinhchungError as error:  # the index is held by another process (e.g. a CLI batch)
+        worker = None
+        st.sidebar.warning(error.message_vi)
 
-user = logged_in_user()
-if user is None:
-    navigation = st.navigation([st.Page(login_page, title="Đăng nhập", icon=":material/key:")])
-elif user.must_change_password:
-    navigation = st.navigation([st.Page(change_password_page, title="Đổi mật khẩu", icon=":material/key:")])
-else:
-    pages = [
-        st.Page(PAGES / "upload.py", title="Tải lên minh chứng", icon=":material/upload_file:", url_path="tai-len", default=True),
-        st.Page(PAGES / "search.py", title="Tra cứu", icon=":material/search:", url_path="tra-cuu"),
-        st.Page(PAGES / "coverage.py", title="Độ phủ tiêu chí", icon=":material/grid_view:", url_path="do-phu"),
-        st.Page(PAGES / "directives.py", title="Văn bản chỉ đạo", icon=":material/event:", url_path="van-ban-chi-dao"),
-        st.Page(PAGES / "evidence_list.py", title="Danh mục minh chứng", icon=":material/list_alt:", url_path="danh-muc"),
-    ]
-    if user.can("admin"):
-        pages.append(st.Page(PAGES / "admin.py", title="Quản trị", icon=":material/settings:", url_path="quan-tri"))
-    navigation = st.navigation(pages)
-    with st.sidebar:
-        st.markdown(f"**{user.display_name}**  \n{ROLE_LABELS_VI.get(user.role, user.role)}")
-        st.button("Đăng xuất", on_click=logout)
-        if worker is not None and worker.last_error:
-            st.caption(f"Bộ xử lý nền: {worker.last_error}")
-navigation.run()
+    user = logged_in_user()
+    if user is None:
+        navigation = st.navigation([st.Page(login_page, title="Đăng nhập", icon=":material/key:")])
+    elif user.must_change_password:
+        navigation = st.navigation([st.Page(change_password_page, title="Đổi mật khẩu", icon=":material/key:")])
+    else:
+        pages = [
+            st.Page(PAGES / "upload.py", title="Tải lên minh chứng", icon=":material/upload_file:", url_path="tai-len", default=True),
+            st.Page(PAGES / "search.py", title="Tra cứu", icon=":material/search:", url_path="tra-cuu"),
+            st.Page(PAGES / "coverage.py", title="Độ phủ tiêu chí", icon=":material/grid_view:", url_path="do-phu"),
+            st.Page(PAGES / "directives.py", title="Văn bản chỉ đạo", icon=":material/event:", url_path="van-ban-chi-dao"),
+            st.Page(PAGES / "evidence_list.py", title="Danh mục minh chứng", icon=":material/list_alt:", url_path="danh-muc"),
+        ]
+        if user.can("admin"):
+            pages.append(st.Page(PAGES / "admin.py", title="Quản trị", icon=":material/settings:", url_path="quan-tri"))
+        navigation = st.navigation(pages)
+        with st.sidebar:
+            st.markdown(f"**{user.display_name}**  \n{ROLE_LABELS_VI.get(user.role, user.role)}")
+            st.button("Đăng xuất", on_click=logout)
+            if worker is not None and worker.last_error:
+                st.caption(f"Bộ xử lý nền: {worker.last_error}")
+    navigation.run()
+
+
+# The OCR pool's spawned processes re-import this script as ``__mp_main__``: only Streamlit's own
+# run (``__main__``) may draw the app, or every OCR worker would start a copy of it and die.
+if __name__ == "__main__":
+    run()
