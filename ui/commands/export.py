@@ -10,25 +10,13 @@ from pathlib import Path
 from typing import Literal
 
 import typer
-from sqlalchemy.orm import object_session
 
-from minhchung.index.store import DocumentRow, EvidenceItem, School
+from minhchung.index.store import School
 from minhchung.nlp.frameworks import load_framework
 from minhchung.ui.context import AppContext
+from minhchung.ui.services.catalog import item_link_resolver
 from minhchung.ui.services.coverage import resolve_period
 from minhchung.ui.services.evidence_list import build_list, export_docx, export_xlsx
-
-
-def _link_for(context: AppContext):
-    """The electronic link of an item: its own URL/location if given, else its stored original."""
-    def link(item: EvidenceItem) -> str | None:
-        if item.location and item.location.startswith(("http://", "https://", "file:")):
-            return item.location
-        if item.document_id is None:
-            return None
-        document = object_session(item).get(DocumentRow, item.document_id)
-        return context.blobs.path(document.sha256).as_uri() if document else None
-    return link
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +37,7 @@ def register(app: typer.Typer) -> None:
                 school_name = session.get(School, school_id).name
             framework = load_framework(chosen.framework_id)
             groups = build_list(context.db, school_id=school_id, period_id=chosen.id,
-                                framework_id=chosen.framework_id, link_for=_link_for(context))
+                                framework_id=chosen.framework_id, link_for=item_link_resolver(context))
             target = out or Path(f"danh-muc-minh-chung-{chosen.school_year}.{format}")
             writer = export_xlsx if format == "xlsx" else export_docx
             writer(groups, framework, target, school_name=school_name, school_year=chosen.school_year)

@@ -34,7 +34,7 @@ class ListFile:
     data: bytes
 
 
-def _link_for(context: AppContext):
+def item_link_resolver(context: AppContext):
     """An item's electronic link: its own URL if it has one, else its stored original."""
     def link(item: EvidenceItem) -> str | None:
         if item.location and item.location.startswith(("http://", "https://", "file:")):
@@ -52,7 +52,7 @@ def evidence_list(context: AppContext, user: CurrentUser, period_id: int, links:
     period = resolve_period(context, user.school_id, period_id)
     require(user, "read", user.school_id, period.id)
     return build_list(context.db, school_id=user.school_id, period_id=period.id, framework_id=period.framework_id,
-                      **({"link_for": _link_for(context)} if links else {}))
+                      **({"link_for": item_link_resolver(context)} if links else {}))
 
 
 def filter_groups(groups: list[StandardGroup], standards: set[int], criteria: set[str],
