@@ -97,3 +97,14 @@ def require_login() -> CurrentUser:
 
 def show_error(error: MinhchungError) -> None:
     st.error(error.message_vi)
+
+
+def choose_period(context: AppContext, user: CurrentUser):
+    """The period picker shared by pages that show one period; stops the page when none exists."""
+    from minhchung.ui.services import admin
+
+    periods = admin.list_periods(context, user)
+    if not periods:
+        st.info("Chưa có kỳ đánh giá nào.")
+        st.stop()
+    return st.selectbox("Kỳ đánh giá", periods, format_func=lambda p: f"{p.name} ({p.framework_id})")

@@ -6,8 +6,7 @@ import streamlit as st
 
 from minhchung.index.coverage import STATUS_LABELS_VI
 from minhchung.ingest.errors import MinhchungError
-from minhchung.ui.app.session import app_context, require_login, show_error
-from minhchung.ui.services import admin
+from minhchung.ui.app.session import app_context, choose_period, require_login, show_error
 from minhchung.ui.services.coverage import coverage_report, gaps_workbook
 
 STATUS_ICONS = {"none": ":red[●]", "weak": ":orange[●]", "supported": ":green[●]"}  # no emoji: fonts vary
@@ -16,11 +15,7 @@ user = require_login()
 context = app_context()
 st.title("Độ phủ tiêu chí")
 
-periods = admin.list_periods(context, user)
-if not periods:
-    st.info("Chưa có kỳ đánh giá nào.")
-    st.stop()
-period = st.selectbox("Kỳ đánh giá", periods, format_func=lambda p: f"{p.name} ({p.framework_id})")
+period = choose_period(context, user)
 try:
     report = coverage_report(context, user, period.id)
 except MinhchungError as error:

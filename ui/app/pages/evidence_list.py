@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from minhchung.ingest.errors import MinhchungError
-from minhchung.ui.app.session import app_context, require_login, show_error
-from minhchung.ui.services import admin, catalog
+from minhchung.ui.app.session import app_context, choose_period, require_login, show_error
+from minhchung.ui.services import catalog
 
 COVERAGE_LABELS = {"all": "Tất cả tiêu chí", "with": "Tiêu chí đã có minh chứng", "without": "Tiêu chí chưa có minh chứng"}
 STATUS_LABELS = {"confirmed": "đã xác nhận", "suggested": "chờ duyệt", "rejected": "đã từ chối"}
@@ -17,11 +17,7 @@ user = require_login()
 context = app_context()
 st.title("Danh mục minh chứng")
 
-periods = admin.list_periods(context, user)
-if not periods:
-    st.info("Chưa có kỳ đánh giá nào.")
-    st.stop()
-period = st.selectbox("Kỳ đánh giá", periods, format_func=lambda p: f"{p.name} ({p.framework_id})")
+period = choose_period(context, user)
 try:
     groups = catalog.evidence_list(context, user, period.id)
     counts = catalog.item_count(context, user, period.id)
