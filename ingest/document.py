@@ -78,6 +78,8 @@ class Page(BaseModel):
     blocks: list[Block] = Field(default_factory=list)
     confidence: float | None = Field(default=None, description="mean OCR word confidence, 0–100")
     low_confidence: bool = False
+    source_encoding: str | None = Field(
+        default=None, description="legacy encoding the text was converted from, e.g. 'TCVN3 (ABC)'; None if Unicode")
 
     def bbox_of(self, start: int, end: int) -> BBox | None:
         """The box covering characters ``start:end`` of this page's text (words, else lines)."""
@@ -126,12 +128,17 @@ class Document(BaseModel):
         return Span(document_id=self.id, page=page_no, start=start - base, end=end - base)
 
     @classmethod
-    def from_text(cls, text: str, *, document_id: str, filename: str, mime: str = "text/plain") -> Document:
-        """A document from plain text: one page per form feed, one block per paragraph."""
+    def from_text(cls, text: str, *, document_id: str, filename: str, mime: str = "text/plain",
+                  source_encoding: str | None = None) -> Document:
+        """A document from plain text: one page per form feed, one block per paragraph.
+
+        ``source_encoding``: the legacy encoding ``text`` was converted from (recorded per page).
+        """
         pages = []
         for number, raw in enumerate(normalize_text(text).split("\f"), start=1):
             page_text = raw.strip("\n")
-            pages.append(Page(number=number, strategy="plain-text", text=page_text, blocks=_paragraph_blocks(page_text)))
+            pages.append(Page(number=number, strategy="plain-text", text=page_text, blocks=_paragraph_blocks(page_text),
+                              source_encoding=source_encoding))
         return cls(id=document_id, filename=filename, mime=mime, size=len(text.encode("utf-8")), pages=pages)
 
 

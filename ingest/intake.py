@@ -30,12 +30,12 @@ from minhchung.ingest.errors import (
     EmptyFileError,
     EncryptedFileError,
     ImageTooLargeError,
-    LegacyEncodingError,
     MacroDocumentError,
     TooLargeError,
     TooManyPagesError,
     UnsupportedTypeError,
 )
+from minhchung.ingest.legacy_encoding import repair_legacy_text
 from minhchung.ingest.settings import IngestSettings
 
 FileKind = Literal["pdf", "jpeg", "png", "tiff", "docx", "text"]
@@ -72,13 +72,9 @@ _REFUSED_MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # Text controls other than tab, newline, carriage return and form feed mean binary data.
 _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-# Precomposed letters of Unicode Vietnamese (Latin Extended Additional) plus ă ơ ư đ.
-_UNICODE_VIETNAMESE = re.compile(r"[\u1ea0-\u1ef9ăĂơƠưƯđĐ]")
-# Legacy encodings read as Latin-1: accented Latin-1 letters glued to ASCII letters in words.
-_LEGACY_LETTER = re.compile(r"(?<=[a-zA-Z])[\u00a1-\u00ff]|[\u00a1-\u00ff](?=[a-zA-Z])")
-# VNI writes "đ" as "dñ" and "ươ" as "öô"; TCVN3 writes "đ" as "®", "Đ" as "§", "ư" as U+00AD.
-_VNI_SIGNS = re.compile(r"[dD][ñÑ]|öô|ÖÔ")
-_TCVN3_SIGNS = re.compile(r"[§®\u00ad]")
+# Latin-1 → Windows-1252 for the bytes 0x80–0x9F Windows defines (curly quotes, dashes);
+# legacy Vietnamese files were saved by Windows programs.
+_WINDOWS_1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
 @dataclass(frozen=True)
@@ -87,6 +83,8 @@ class Upload:
 
     ``sha256`` is the document id everywhere downstream (same bytes → same document).
     ``text`` is set for plain-text uploads only (decoded, not yet normalised).
+    ``source_encoding`` names the legacy encoding (e.g. "TCVN3 (ABC)") a plain text was
+    converted from; None when it was Unicode.
     """
 
     filename: str
@@ -95,6 +93,7 @@ class Upload:
     kind: FileKind
     page_count: int
     text: str | None = None
+    source_encoding: str | None = None
 
     @property
     def mime(self) -> str:
@@ -141,8 +140,8 @@ def inspect_bytes(data: bytes, filename: str, settings: IngestSettings) -> Uploa
     if kind == "docx":
         _check_docx(data, filename, settings)
         return Upload(filename, data, sha, kind, 1)
-    text = decode_text(data, filename)
-    return Upload(filename, data, sha, kind, text.count("\f") + 1, text=text)
+    text, source_encoding = decode_text(data, filename)
+    return Upload(filename, data, sha, kind, text.count("\f") + 1, text=text, source_encoding=source_encoding)
 
 
 def _check_size(filename: str, size: int, settings: IngestSettings) -> None:
@@ -244,12 +243,16 @@ def _check_docx(data: bytes, filename: str, settings: IngestSettings) -> None:
         raise TooLargeError(filename, size, settings.max_bytes)
 
 
-def decode_text(data: bytes, filename: str) -> str:
-    """Decode plain text: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+def decode_text(data: bytes, filename: str) -> tuple[str, str | None]:
+    """Decode plain text: UTF-8 (with or without BOM), UTF-16 with a BOM, or a pre-Unicode
+    Vietnamese encoding (TCVN3/ABC, VNI) converted to Unicode.
 
-    Text in a pre-Unicode Vietnamese encoding (TCVN3/ABC, VNI) is refused with
-    :class:`LegacyEncodingError` instead of being passed on as mojibake; other undecodable or
-    binary data is :class:`UnsupportedTypeError`.
+    Returns the text and the name of the legacy encoding it was converted from (None for
+    Unicode). Legacy bytes are read as Windows-1252 (Latin-1 where that has no character), as
+    the fonts' own programs did; the same mojibake already saved as UTF-8 is converted too.
+    Text that shows a legacy encoding but cannot be converted safely (mixed with Unicode,
+    ambiguous) is :class:`LegacyEncodingError`; other undecodable or binary data is
+    :class:`UnsupportedTypeError`.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _decode(data, "utf-16", filename)
@@ -257,14 +260,21 @@ def decode_text(data: bytes, filename: str) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            legacy = legacy_vietnamese_encoding(data.decode("latin-1"))
-            raise (LegacyEncodingError(filename, legacy) if legacy else UnsupportedTypeError(filename, "binary data or unknown text encoding")) from None
+            return _decode_legacy_bytes(data, filename)
     if _BINARY_CONTROLS.search(text):
         raise UnsupportedTypeError(filename, "binary data")
-    legacy = legacy_vietnamese_encoding(text)
-    if legacy:
-        raise LegacyEncodingError(filename, legacy)
-    return text
+    return repair_legacy_text(text, filename)
+
+
+def _decode_legacy_bytes(data: bytes, filename: str) -> tuple[str, str]:
+    """Bytes that are not UTF-8: converted if they are TCVN3 or VNI text, else refused."""
+    text = data.decode("latin-1").translate(_WINDOWS_1252)
+    if _BINARY_CONTROLS.search(text):
+        raise UnsupportedTypeError(filename, "binary data or unknown text encoding")
+    converted, encoding = repair_legacy_text(text, filename)
+    if encoding is None:
+        raise UnsupportedTypeError(filename, "binary data or unknown text encoding")
+    return converted, encoding
 
 
 def _decode(data: bytes, encoding: str, filename: str) -> str:
@@ -272,21 +282,3 @@ def _decode(data: bytes, encoding: str, filename: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         raise UnsupportedTypeError(filename, f"undecodable text ({encoding})") from error
-
-
-def legacy_vietnamese_encoding(text: str) -> str | None:
-    """Name the legacy encoding ("TCVN3 (ABC)", "VNI") if ``text`` looks like one, else None.
-
-    Legacy text has no Unicode Vietnamese letters but many Latin-1 letters glued to ASCII
-    letters inside words, and the letters only these encodings use for đ/Đ/ư/ươ (VNI "dñ",
-    "öô"; TCVN3 "®", "§", U+00AD). All must hold, so French or German text is not refused.
-    """
-    if _UNICODE_VIETNAMESE.search(text):
-        return None
-    glued = len(_LEGACY_LETTER.findall(text))
-    if glued < max(3, 0.15 * len(text.split())):
-        return None
-    vni, tcvn = len(_VNI_SIGNS.findall(text)), len(_TCVN3_SIGNS.findall(text))
-    if max(vni, tcvn) < 2:
-        return None
-    return "VNI" if vni > tcvn else "TCVN3 (ABC)"

@@ -34,6 +34,7 @@ from minhchung.ingest.document import Document, Page
 from minhchung.ingest.errors import CorruptFileError, UnsupportedTypeError
 from minhchung.ingest.intake import Upload, sniff_paged
 from minhchung.ingest.layout import arrange_blocks, assemble_page, insert_tables
+from minhchung.ingest.legacy_encoding import repair_legacy_text
 from minhchung.ingest.ocr import OcrPage, OcrTask, ProgressCallback, run_ocr
 from minhchung.ingest.raster import page_image, png_bytes, resample
 from minhchung.ingest.settings import IngestSettings
@@ -56,7 +57,8 @@ def extract_document(upload: Upload, settings: IngestSettings, progress: Progres
     page Tesseract could not read, ``CorruptFileError`` for damage found while reading).
     """
     if upload.kind == "text":
-        return Document.from_text(upload.text or "", document_id=upload.sha256, filename=upload.filename)
+        return Document.from_text(upload.text or "", document_id=upload.sha256, filename=upload.filename,
+                                  source_encoding=upload.source_encoding)
     if upload.kind == "docx":
         pages = [_docx_page(upload)]
         _report(progress, 1, 1)
@@ -149,7 +151,8 @@ def _docx_page(upload: Upload) -> Page:
         word_document = docx.Document(io.BytesIO(upload.data))
     except (KeyError, ValueError, PackageNotFoundError, zipfile.BadZipFile) as error:
         raise CorruptFileError(upload.filename, f"Word document unreadable: {error}") from error
-    text = Document.from_text(_docx_text(word_document), document_id=upload.sha256, filename=upload.filename)
+    body, source_encoding = repair_legacy_text(_docx_text(word_document), upload.filename)
+    text = Document.from_text(body, document_id=upload.sha256, filename=upload.filename, source_encoding=source_encoding)
     page = text.pages[0] if text.pages else Page(number=1, strategy="docx")
     page.strategy = "docx"
     return page

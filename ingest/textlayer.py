@@ -1,15 +1,19 @@
 """Text-layer stage: read a born-digital PDF page (PDFium words, pdfplumber tables), judge it.
 
 A page's text layer is used only if it is real Vietnamese text: enough characters, few
-impossible syllables. That refuses three common failures: scans with no text at all, PDFs
-printed from old ``.VnTime`` (TCVN3) fonts whose layer reads "Tr­êng", and scans carrying a
-hidden OCR layer made by an English-only engine ("Cong hoa xa hoi chu nghia" with junk).
-Those pages go to OCR instead; the decision and its reason are recorded per page.
+impossible syllables. That refuses two common failures: scans with no text at all, and scans
+carrying a hidden OCR layer made by an English-only engine ("Cong hoa xa hoi chu nghia" with
+junk). Those pages go to OCR instead; the decision and its reason are recorded per page.
+
+PDFs printed from old ``.VnTime`` (TCVN3) or ``VNI-Times`` fonts have a layer that reads
+"Tr-êng" or "Tröôøng": the encoding is recognised on the whole page, the words are converted
+to Unicode (:mod:`~minhchung.ingest.legacy_encoding`), and the page keeps its exact text
+layer (marked with ``source_encoding``) instead of being OCR'd.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
@@ -17,6 +21,7 @@ from pdfplumber.page import Page as PlumberPage
 
 from minhchung.ingest.document import BBox, Page
 from minhchung.ingest.layout import RawBlock, RawWord, arrange_blocks, assemble_page, insert_tables
+from minhchung.ingest.legacy_encoding import convert_legacy, detect_legacy_encoding, encoding_name
 from minhchung.ingest.normalize import normalize_text
 from minhchung.ingest.vietnamese import alphabetic_tokens, has_vietnamese_marks, invalid_syllable_rate
 
@@ -38,8 +43,17 @@ def judge_text_layer(text: str, min_chars: int) -> LayerVerdict:
 
     Rules: at least ``min_chars`` non-space characters; at most 30 % impossible syllables; and
     a page with many words must carry some Vietnamese marks (an unaccented layer over a
-    Vietnamese scan is an English OCR engine's output, not the document's text).
+    Vietnamese scan is an English OCR engine's output, not the document's text). A layer in a
+    legacy encoding (TCVN3, VNI) is judged on its conversion to Unicode.
     """
+    encoding = detect_legacy_encoding(text)
+    verdict = _judge_unicode_layer(convert_legacy(text, encoding) if encoding else text, min_chars)
+    if encoding and verdict.usable:
+        return LayerVerdict(True, f"converted from {encoding_name(encoding)}; {verdict.reason}")
+    return verdict
+
+
+def _judge_unicode_layer(text: str, min_chars: int) -> LayerVerdict:
     normalised = normalize_text(text)
     chars = sum(not c.isspace() for c in normalised)
     if chars < min_chars:
@@ -128,8 +142,17 @@ def extract_text_page(number: int, width: float, height: float, words: list[RawW
     """A :class:`Page` from the text layer: blocks in reading order, tables as table blocks.
 
     ``words`` are the page's :func:`page_words` (already read to judge the layer); ``tables``
-    its :func:`page_tables` (empty when the page has no ruling).
+    its :func:`page_tables` (empty when the page has no ruling). A page in a legacy encoding
+    (decided on all its words at once, as :func:`judge_text_layer` did) is converted word by
+    word, so every word keeps its box, and the page records the encoding.
     """
+    encoding = detect_legacy_encoding(" ".join(w.text for w in words))
+    if encoding:
+        words = [replace(w, text=convert_legacy(w.text, encoding)) for w in words]
+        tables = [replace(t, rows=[[convert_legacy(cell, encoding) for cell in row] for row in t.rows or []])
+                  for t in tables]
     flowing = [w for w in words if not any(_inside(w, t.table_box) for t in tables if t.table_box)]
     blocks = insert_tables(arrange_blocks(flowing), tables)
-    return assemble_page(number, width, height, "text-layer", blocks)
+    page = assemble_page(number, width, height, "text-layer", blocks)
+    page.source_encoding = encoding_name(encoding) if encoding else None
+    return page

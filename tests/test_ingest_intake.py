@@ -24,7 +24,8 @@ from minhchung.ingest.errors import (
     TooManyPagesError,
     UnsupportedTypeError,
 )
-from minhchung.ingest.intake import legacy_vietnamese_encoding, read_upload, sha256_hex
+from minhchung.ingest.intake import read_upload, sha256_hex
+from minhchung.ingest.legacy_encoding import detect_legacy_encoding
 from minhchung.ingest.settings import IngestSettings
 
 SETTINGS = IngestSettings()
@@ -175,21 +176,30 @@ def test_text_utf8_and_utf16_bom():
     assert (upload.kind, upload.text, upload.page_count) == ("text", text, 2)
 
 
-# "Trường học được công nhận đạt chuẩn quốc gia" typed in the two pre-Unicode encodings.
-TCVN3 = "Tr\u00adêng häc ®\u00adîc c«ng nhËn ®¹t chuÈn quèc gia vµ ®¸nh gi¸ ngoµi".encode("latin-1")
-VNI = "Tröôøng hoïc ñöôïc coâng nhaän ñaït chuaån quoác gia vaø ñaùnh giaù ngoaøi dñöôïc".encode("latin-1")
+# "Trường học được công nhận đạt chuẩn quốc gia và đánh giá ngoài" typed in the two
+# pre-Unicode encodings, saved by a Windows program (not UTF-8).
+TCVN3 = "Tr\u00adêng häc ®\u00adîc c«ng nhËn ®¹t chuÈn quèc gia vµ ®¸nh gi¸ ngoµi".encode("cp1252")
+VNI = "Tröôøng hoïc ñöôïc coâng nhaän ñaït chuaån quoác gia vaø ñaùnh giaù ngoaøi".encode("cp1252")
+CONVERTED = "Trường học được công nhận đạt chuẩn quốc gia và đánh giá ngoài"
 
 
-@pytest.mark.parametrize(("data", "name"), [(TCVN3, "TCVN3"), (VNI, "VNI")])
-def test_legacy_vietnamese_encodings_are_named(data: bytes, name: str):
-    error = _error_of(data, "cu.txt")
+@pytest.mark.parametrize(("data", "name"), [(TCVN3, "TCVN3 (ABC)"), (VNI, "VNI")])
+def test_legacy_vietnamese_encodings_are_converted(data: bytes, name: str):
+    upload = read_upload(data, SETTINGS, filename="cu.txt")
+    assert (upload.kind, upload.text, upload.source_encoding) == ("text", CONVERTED, name)
+    assert upload.sha256 == sha256_hex(data) and upload.data == data  # the original is kept as is
+
+
+def test_legacy_text_mixed_with_unicode_is_refused_with_its_encoding():
+    mixed = "Trường học (Unicode)\n".encode() + TCVN3.decode("cp1252").encode()
+    error = _error_of(mixed, "cu.txt")
     assert isinstance(error, LegacyEncodingError)
-    assert name in error.message_en and "UTF-8" in error.message_en and "Unikey" in error.message_vi
+    assert "TCVN3" in error.message_en and "UTF-8" in error.message_en and "Unikey" in error.message_vi
 
 
 def test_legacy_detector_leaves_unicode_and_french_alone():
-    assert legacy_vietnamese_encoding("Trường học được công nhận đạt chuẩn quốc gia") is None
-    assert legacy_vietnamese_encoding("L'élève a été reçu à l'école première. Très bien.") is None
+    assert detect_legacy_encoding("Trường học được công nhận đạt chuẩn quốc gia") is None
+    assert detect_legacy_encoding("L'élève a été reçu à l'école première. Très bien.") is None
 
 
 def test_binary_text_is_unsupported():

@@ -86,7 +86,10 @@ def test_text_layer_verdicts():
     assert judge_text_layer(good, 40).usable
     assert not judge_text_layer("Trang 1", 40).usable
     tcvn3 = "Tr\u00adêng häc ®\u00adîc c«ng nhËn ®¹t chuÈn quèc gia vµ ®¸nh gi¸ ngoµi " * 3
-    verdict = judge_text_layer(tcvn3, 40)
+    verdict = judge_text_layer(tcvn3, 40)  # a .VnTime layer is converted, not OCR'd
+    assert verdict.usable and verdict.reason.startswith("converted from TCVN3")
+    garbage = "Trzêng hqc ®xîc cgng nhXn ®zt chuwn quyc gia vq ®snh gzs ngozi " * 3
+    verdict = judge_text_layer(garbage, 40)
     assert not verdict.usable and "not Vietnamese syllables" in verdict.reason
     unaccented = "Can cu ke hoach nam hoc nha truong to chuc tu danh gia chat luong giao duc " * 3
     assert not judge_text_layer(unaccented, 40).usable  # an English OCR engine's layer: no marks
