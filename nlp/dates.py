@@ -13,6 +13,7 @@ diacritics ("ngay 10 thang 5 nam 2019") is read the same way. dateparser is not 
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from dataclasses import dataclass, replace
@@ -160,7 +161,10 @@ def infer_year(month: int, day: int | None, reference: PartialDate | None) -> in
 
 
 def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
-    return any(start < e and end > s for s, e in taken)
+    """``taken`` is sorted and its spans are disjoint, so only the last one starting before
+    ``end`` can overlap (a letter with thousands of dates stays linear)."""
+    index = bisect.bisect_left(taken, (end,))
+    return index > 0 and taken[index - 1][1] > start
 
 
 def _mention(start: int, end: int, year_raw: str | None, month: int, day: int | None,
@@ -202,7 +206,7 @@ def find_dates(text: str, reference: PartialDate | None = None, *, folded: str |
     def add(mention: DateMention | None) -> None:
         if mention is not None and not _overlaps(mention.start, mention.end, taken):
             mentions.append(mention)
-            taken.append((mention.start, mention.end))
+            bisect.insort(taken, (mention.start, mention.end))
 
     for match in _DAY_WORDS.finditer(folded):
         mention = _mention(match.start(), match.end(), match.group("y") or match.group("y2"),

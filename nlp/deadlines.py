@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -30,6 +30,9 @@ Unit = Literal["day", "working_day", "month"]
 Anchor = Literal["receipt", "signing", "issue"]
 _STRONG: set[str] = {"ON_OR_BEFORE", "BEFORE", "AFTER"}
 _MAX_ACTION = 220
+_OPENING = 1500  # characters of a clause read for its subject and action (see _who_and_action)
+_CUT_MARGIN = 40  # tidied characters past the action's cut that a window must reach to be trusted
+_PAST_WIDTH = 40  # longer than any past-tense marker of the lexicon ("đã", "vừa qua")
 
 
 class Relative(BaseModel):
@@ -96,6 +99,27 @@ class DeadlineLexicon:
             deadline_noun=re.compile(kind("deadline_noun")[0]["pattern"]),
             citation_heads=[e["phrase"] for e in kind("citation")],
         )
+
+
+@dataclass
+class _PastMarkers:
+    """Answers "a past-tense marker between the clause start and ``end``?" for many dates of one
+    long clause without rescanning it: the clause's leftmost marker is found once, and only the
+    last ``_PAST_WIDTH`` characters before ``end`` (where cutting the text there can change a
+    match) are searched again. Same answer as searching ``lowered[clause[0]:end]``."""
+
+    pattern: re.Pattern[str]
+    lowered: str
+    clauses: dict[tuple[int, int], tuple[str, int | None]] = field(default_factory=dict)
+
+    def before(self, clause: tuple[int, int], end: int) -> bool:
+        if clause not in self.clauses:
+            text = self.lowered[clause[0]:clause[1]]
+            first = self.pattern.search(text)
+            self.clauses[clause] = (text, first.start() if first else None)
+        text, first = self.clauses[clause]
+        tail = max(0, end - clause[0] - _PAST_WIDTH)
+        return (first is not None and first < tail) or bool(self.pattern.search(text, tail, end - clause[0]))
 
 
 @dataclass(frozen=True)
@@ -169,9 +193,10 @@ class DeadlineExtractor:
             return True
         return bool(self.lexicon.citation.search(folded[max(clause_start, start - 40):start]))
 
-    def _is_past(self, lowered: str, mention: DateMention, clause: tuple[int, int], context: LetterContext) -> bool:
+    def _is_past(self, lowered: str, mention: DateMention, clause: tuple[int, int], context: LetterContext,
+                 past: _PastMarkers) -> bool:
         """Past tense ("đã") around the date, or a date before the letter's own date."""
-        if self.lexicon.past.search(lowered[clause[0]:mention.start]) or \
+        if past.before(clause, mention.start) or \
                 self.lexicon.past.search(lowered[mention.end:min(clause[1], mention.end + 40)]):
             return True
         last = mention.value.last_day()
@@ -195,15 +220,19 @@ class DeadlineExtractor:
         range_by_last = {(r.last.start, r.last.end): r for r in ranges}
         deadlines: list[Deadline] = []
         handled: set[int] = set()
+        background: dict[tuple[int, int], bool] = {}  # per clause: one paragraph may hold many dates
+        past = _PastMarkers(self.lexicon.past, lowered)
         for index, mention in enumerate(mentions):
             if index in handled:
                 continue
             clause = outline.clause_at(mention.start, mention.end)
-            if self.lexicon.background.search(folded[clause[0]:clause[1]]) or self._in_table_row(folded, mention):
+            if clause not in background:
+                background[clause] = bool(self.lexicon.background.search(folded[clause[0]:clause[1]]))
+            if background[clause] or self._in_table_row(folded, mention):
                 continue
             if (mention.start, mention.end) in range_by_last:
                 span = range_by_last[(mention.start, mention.end)]
-                if self._is_citation(folded, span.start, clause[0]) or self._is_past(lowered, mention, clause, context):
+                if self._is_citation(folded, span.start, clause[0]) or self._is_past(lowered, mention, clause, context, past):
                     continue
                 deadlines.append(self._record(text, folded, outline, context, (span.start, span.end), clause,
                                               date_value=mention.iso, grain=mention.grain, mod="RANGE",
@@ -220,11 +249,11 @@ class DeadlineExtractor:
                 mod, cue_start = deadlines[-1].mod if deadlines else mod, mention.start
             if mod not in _STRONG and self._is_citation(folded, mention.start, clause[0]):
                 continue
-            if mod != "START" and mod not in _STRONG and self._is_past(lowered, mention, clause, context):
+            if mod != "START" and mod not in _STRONG and self._is_past(lowered, mention, clause, context, past):
                 continue
             if mod == "START" and self.lexicon.past.search(lowered[max(clause[0], mention.start - 50):mention.start]):
                 continue
-            if mod in _STRONG and self.lexicon.past.search(lowered[clause[0]:cue_start]):
+            if mod in _STRONG and past.before(clause, cue_start):
                 continue
             if mention.part:
                 mod = mention.part
@@ -236,7 +265,7 @@ class DeadlineExtractor:
                     cue_start = max(clause[0], cue_start - 20) + yearly_before.start()
                 tail = yearly.end() if yearly else 0
                 for position, member in enumerate(group):
-                    handled.add(mentions.index(member))
+                    handled.add(index + position)  # the group is this mention and the ones right after it
                     quote_start = cue_start if position == 0 else member.start
                     is_edge = position in (0, len(group) - 1)
                     quote_end = group[-1].end + tail if is_edge else member.end
@@ -337,9 +366,29 @@ class DeadlineExtractor:
 
     def _who_and_action(self, text: str, folded: str, outline: Outline, context: LetterContext,
                         quote: tuple[int, int], clause: tuple[int, int]) -> tuple[str | None, str | None]:
+        """Who must act and what, from the clause's opening.
+
+        Only the first ``_OPENING`` characters of a long clause are read: the subject is at its
+        start and the action is cut at ``_MAX_ACTION`` characters, so a paragraph listing
+        thousands of dates costs the same per date as a short one. The whole clause is read
+        when its opening does not fill an action with room to spare (then the rest may matter)."""
         start, end = clause
-        blanked = text[start:quote[0]] + " " * (quote[1] - quote[0]) + text[quote[1]:end]
-        folded_blanked = folded[start:quote[0]] + " " * (quote[1] - quote[0]) + folded[quote[1]:end]
+        opening_end = min(end, start + _OPENING)
+        who, action = self._read_clause(text, folded, outline, context, quote, (start, opening_end))
+        if opening_end < end and len(action) <= _MAX_ACTION + _CUT_MARGIN:
+            who, action = self._read_clause(text, folded, outline, context, quote, clause)
+        if len(action) > _MAX_ACTION:
+            action = action[:_MAX_ACTION].rsplit(" ", 1)[0] + "…"
+        return who, action or None
+
+    def _read_clause(self, text: str, folded: str, outline: Outline, context: LetterContext,
+                     quote: tuple[int, int], window: tuple[int, int]) -> tuple[str | None, str]:
+        """Who and the whole tidied action (not yet cut) of the clause text in ``window``."""
+        start, end = window
+        quote_start, quote_end = min(quote[0], end), min(quote[1], end)
+        blank = " " * (quote_end - quote_start)
+        blanked = text[start:quote_start] + blank + text[quote_end:end]
+        folded_blanked = folded[start:quote_start] + blank + folded[quote_end:end]
         level, marker_len = marker_of(folded_blanked)
         if level < PARAGRAPH_LEVEL:
             blanked, folded_blanked = " " * marker_len + blanked[marker_len:], " " * marker_len + folded_blanked[marker_len:]
@@ -356,7 +405,9 @@ class DeadlineExtractor:
         elif subject:
             who = subject.text
         else:
-            item_subject = subject_of(text[outline.item_start(quote[0]):quote[0]], outline.actors)
+            item_start = outline.item_start(quote[0])
+            item_end = min(quote[0], item_start + _OPENING)
+            item_subject = subject_of(text[item_start:item_end], outline.actors, folded=folded[item_start:item_end])
             who = (item_subject.text if item_subject else None) or "; ".join(context.recipients) or context.issuer
         who = context.issuer_short if who and context.issuer_short and _is_bare_org(who, context.issuer_short) else who
         action_text = blanked
@@ -368,10 +419,7 @@ class DeadlineExtractor:
                     consumed = blanked.find(word, consumed) + len(word)
                 action_text = blanked[consumed:]
         action = re.sub(r"(?:\s*,)+\s*,", ",", " ".join(re.sub(r"[*_#]+", " ", action_text).split())).strip(" ,;:.-–+")
-        action = re.sub(r"\s*\(\s*\)\s*", " ", action).strip()
-        if len(action) > _MAX_ACTION:
-            action = action[:_MAX_ACTION].rsplit(" ", 1)[0] + "…"
-        return who, action or None
+        return who, re.sub(r"\s*\(\s*\)\s*", " ", action).strip()
 
 
 def _is_bare_org(who: str, issuer_short: str) -> bool:

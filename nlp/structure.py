@@ -142,6 +142,8 @@ class Outline:
         self.actors = actors
         self.headings = self._headings()
         self.boundaries = self._boundaries()
+        self._starts = [h.start for h in self.headings]
+        self._who_from, self._item_from = self._sections()
 
     def _headings(self) -> list[Heading]:
         headings = []
@@ -162,27 +164,34 @@ class Outline:
             after_blank, previous = False, line.rstrip()
         return headings
 
-    def who_at(self, offset: int) -> str | None:
-        """The innermost heading actor whose section contains ``offset``."""
+    def _sections(self) -> tuple[list[str | None], list[int]]:
+        """Per heading, the actor in force and the item start from it on, in one pass, so that
+        ``who_at`` and ``item_start`` are bisections (a letter with thousands of items stays linear)."""
+        who_from: list[str | None] = []
+        item_from: list[int] = []
         stack: list[Heading] = []
+        item = 0
         for heading in self.headings:
-            if heading.start > offset:
-                break
+            if not heading.continuation:
+                item = heading.start
+            item_from.append(item)
             if heading.level == PARAGRAPH_LEVEL:
                 # A wrapped line continues its item. A new paragraph leaves an unmarked
                 # section ("Đối với …:") unless it directly follows that heading.
-                if heading.continuation:
-                    continue
-                if heading.after_blank or not (stack and stack[-1].level == UNMARKED_HEADING_LEVEL):
-                    stack = [h for h in stack if h.level < UNMARKED_HEADING_LEVEL]
+                if not heading.continuation:
+                    if heading.after_blank or not (stack and stack[-1].level == UNMARKED_HEADING_LEVEL):
+                        stack = [h for h in stack if h.level < UNMARKED_HEADING_LEVEL]
+                    stack.append(heading)
+            else:
+                stack = [h for h in stack if h.level < heading.level]
                 stack.append(heading)
-                continue
-            stack = [h for h in stack if h.level < heading.level]
-            stack.append(heading)
-        for heading in reversed(stack):
-            if heading.who:
-                return heading.who
-        return None
+            who_from.append(next((h.who for h in reversed(stack) if h.who), None))
+        return who_from, item_from
+
+    def who_at(self, offset: int) -> str | None:
+        """The innermost heading actor whose section contains ``offset``."""
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return self._who_from[index] if index >= 0 else None
 
     def _boundaries(self) -> list[int]:
         """Offsets where a clause ends: sentence stops, semicolons, bullets, blank lines."""
@@ -210,13 +219,8 @@ class Outline:
 
     def item_start(self, offset: int) -> int:
         """Start of the bullet, numbered item or paragraph that contains ``offset``."""
-        start = 0
-        for heading in self.headings:
-            if heading.start > offset:
-                break
-            if not heading.continuation:
-                start = heading.start
-        return start
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return self._item_from[index] if index >= 0 else 0
 
     def clause_at(self, start: int, end: int | None = None) -> tuple[int, int]:
         """The clause containing ``start:end`` (never cut inside the span itself)."""
