@@ -64,26 +64,30 @@ class StandardGroup:
 
 def build_list(db: Database, *, school_id: int, period_id: int, framework_id: str,
                link_for: LinkFor = lambda item: None) -> list[StandardGroup]:
-    """Confirmed items grouped by standard → criterion; shared items appear under each criterion."""
+    """Confirmed items grouped by standard → criterion; shared items appear under each criterion.
+
+    One query returns each item with each of its confirmed criteria (a list of hundreds of items
+    must not cost a query per item)."""
     framework = load_framework(framework_id)
     with db.session() as session:
-        items = session.execute(select(EvidenceItem).filter_by(school_id=school_id, period_id=period_id,
-                                                               framework_id=framework_id, status="confirmed")
-                                .where(EvidenceItem.code.is_not(None))).scalars().all()
+        links = session.execute(
+            select(EvidenceItem, EvidenceCriterion.criterion)
+            .join(EvidenceCriterion, EvidenceCriterion.item_id == EvidenceItem.id)
+            .filter(EvidenceItem.school_id == school_id, EvidenceItem.period_id == period_id,
+                    EvidenceItem.framework_id == framework_id, EvidenceItem.status == "confirmed",
+                    EvidenceItem.code.is_not(None), EvidenceCriterion.status == "confirmed")
+        ).all()
         cited: dict[str, list[tuple[int, int, ListRow]]] = {}
-        for item in items:
-            for link in item.criteria:
-                if link.status != "confirmed":
-                    continue
-                shared = link.criterion != item.root_criterion
-                note = "; ".join(filter(None, [
-                    item.note,
-                    f"Mã cũ: {item.legacy_code}" if item.legacy_code else None,
-                    f"Minh chứng dùng chung, mã gốc thuộc tiêu chí {item.root_criterion}" if shared else None,
-                ]))
-                row = ListRow(link.criterion, item.code, item.title, item.location or "",
-                              _number_date(item), item.issuer or "", note, link_for(item))
-                cited.setdefault(link.criterion, []).append((int(shared), item.seq or 0, row))
+        for item, criterion in links:
+            shared = criterion != item.root_criterion
+            note = "; ".join(filter(None, [
+                item.note,
+                f"Mã cũ: {item.legacy_code}" if item.legacy_code else None,
+                f"Minh chứng dùng chung, mã gốc thuộc tiêu chí {item.root_criterion}" if shared else None,
+            ]))
+            row = ListRow(criterion, item.code, item.title, item.location or "",
+                          _number_date(item), item.issuer or "", note, link_for(item))
+            cited.setdefault(criterion, []).append((int(shared), item.seq or 0, row))
     return [StandardGroup(s.number, s.title, tuple(
         CriterionGroup(c.id, c.title, tuple(r for *_, r in sorted(cited.get(c.id, []), key=lambda t: (t[0], t[1], t[2].code))))
         for c in s.criteria)) for s in framework.standards]
