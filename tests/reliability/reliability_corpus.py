@@ -77,9 +77,17 @@ def docx_with_macros() -> bytes:
                       "word/vbaProject.bin": b"\xd0\xcf\x11\xe0 macro"})
 
 
-# "Trường trung học cơ sở đạt chuẩn quốc gia, đường về trường" in the two legacy encodings.
+# "Trường trung học cơ sở đạt chuẩn quốc gia, đường về trường" in the two legacy encodings:
+# converted to Unicode at intake (the text, and what it must become).
+LEGACY_UNICODE = "Trường trung học cơ sở đạt chuẩn quốc gia, đường về trường. " * 4
 TCVN3_TEXT = "Tr\u00adêng trung häc c¬ së ®¹t chuÈn quèc gia, ®\u00adêng vÒ tr\u00adêng. " * 4
-VNI_TEXT = "Tröôøng trung hoïc cô sôû ñaït chuaån quoác gia, dñöôøng veà tröôøng. " * 4
+VNI_TEXT = "Tröôøng trung hoïc cô sôû ñaït chuaån quoác gia, ñöôøng veà tröôøng. " * 4
+LEGACY_TEXTS: dict[str, tuple[bytes, str]] = {
+    "tcvn3.txt": (TCVN3_TEXT.encode("cp1252"), "TCVN3 (ABC)"),
+    "vni.txt": (VNI_TEXT.encode("cp1252"), "VNI"),
+}
+# A legacy text pasted under a Unicode heading: converting it would garble the heading.
+MIXED_LEGACY_TEXT = "Kế hoạch tự đánh giá\n" + TCVN3_TEXT
 
 CORRUPT_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%% garbage \x00\xff\xfe" * 20
 
@@ -99,8 +107,7 @@ def bad_inputs() -> list[BadInput]:
         BadInput("nen.pdf", zip_bytes({"a.txt": b"hello"}), errors.UnsupportedTypeError, "ZIP"),
         BadInput("chuong-trinh.pdf", b"MZ\x90\x00" + b"\x00" * 200, errors.UnsupportedTypeError, "Windows"),
         BadInput("macro.docx", docx_with_macros(), errors.MacroDocumentError, "macro"),
-        BadInput("tcvn3.txt", TCVN3_TEXT.encode("latin-1"), errors.LegacyEncodingError, "TCVN3"),
-        BadInput("vni.txt", VNI_TEXT.encode("latin-1"), errors.LegacyEncodingError, "VNI"),
+        BadInput("tcvn3-lan-unicode.txt", MIXED_LEGACY_TEXT.encode(), errors.LegacyEncodingError, "TCVN3"),
         BadInput("nhi-phan.txt", bytes(range(256)) * 4, errors.UnsupportedTypeError, "không"),
     ]
 
@@ -126,10 +133,11 @@ FOREIGN_TEXTS: dict[str, str] = {
 
 
 def write_corpus(folder: Path) -> list[Path]:
-    """Write the refused files and the foreign-language texts into ``folder``."""
+    """Write the refused files, the legacy-encoded and the foreign-language texts into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     cases: list[tuple[str, bytes]] = [(case.filename, case.data) for case in bad_inputs()]
+    cases += [(name, data) for name, (data, _) in LEGACY_TEXTS.items()]
     cases += [(name, text.encode()) for name, text in FOREIGN_TEXTS.items()]
     for name, data in cases:
         path = folder / name

@@ -8,13 +8,14 @@ import pytest
 from conftest import drain, letter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from minhchung.index.store import DocumentRow
+from minhchung.index.store import DocumentRow, PageRow
 from minhchung.ingest.errors import IngestError
 from minhchung.ingest.intake import read_upload
+from minhchung.ingest.normalize import normalize_text
 from minhchung.ingest.settings import IngestSettings
 from minhchung.ui.services import ingestion
 from minhchung.ui.services.maintenance import doctor
-from reliability_corpus import FOREIGN_TEXTS, awkward_names, bad_inputs
+from reliability_corpus import FOREIGN_TEXTS, LEGACY_TEXTS, LEGACY_UNICODE, awkward_names, bad_inputs
 from sqlalchemy import func, select
 
 
@@ -28,12 +29,20 @@ def test_intake_refuses_each_bad_file_with_its_own_reason(case) -> None:
     assert time.perf_counter() - started < 10  # bombs are refused from headers, not decoded
 
 
+@pytest.mark.parametrize("filename", sorted(LEGACY_TEXTS))
+def test_legacy_encoded_text_is_converted_not_refused(filename: str) -> None:
+    data, encoding = LEGACY_TEXTS[filename]
+    upload = read_upload(data, IngestSettings(), filename=filename)
+    assert (upload.text, upload.source_encoding) == (normalize_text(LEGACY_UNICODE), encoding)
+
+
 @pytest.mark.slow
 def test_bad_files_fail_alone_and_the_store_and_index_stay_consistent(context, stages, tmp_path) -> None:
     cases = bad_inputs()
     good = [(f"thu-{n}.txt", letter(n)) for n in range(2)]
     batch = [(c.filename, c.data) for c in cases] + good[:1] + list(awkward_names().items()) + good[1:]
     batch += [(name, text.encode()) for name, text in FOREIGN_TEXTS.items()]
+    batch += [(name, data) for name, (data, _) in LEGACY_TEXTS.items()]
     results = [ingestion.submit(context, data, filename=name, actor="thuky") for name, data in batch]
 
     refused = {r.filename: r for r in results if r.outcome == "failed"}
@@ -41,7 +50,7 @@ def test_bad_files_fail_alone_and_the_store_and_index_stay_consistent(context, s
     for case in cases:
         assert case.says in refused[case.filename].message
     queued = [r for r in results if r.outcome == "queued"]
-    assert len(queued) == len(good) + len(awkward_names()) + len(FOREIGN_TEXTS)
+    assert len(queued) == len(good) + len(awkward_names()) + len(FOREIGN_TEXTS) + len(LEGACY_TEXTS)
 
     processed = drain(context, stages)
     assert len(processed) == len(queued) and all(p.ok for p in processed), [p.detail for p in processed if not p.ok]
@@ -50,6 +59,8 @@ def test_bad_files_fail_alone_and_the_store_and_index_stay_consistent(context, s
         names = session.execute(select(DocumentRow.filename)).scalars().all()
         assert session.execute(select(func.count()).select_from(DocumentRow)
                                 .where(DocumentRow.status != "ready")).scalar_one() == 0
+    for name in LEGACY_TEXTS:  # stored converted, as Unicode
+        assert _stored_text(context, name).startswith(LEGACY_UNICODE.split(",")[0])
     for name in names:  # a base name only: no folder, no NUL, at most 255 bytes
         assert "/" not in name and "\\" not in name and "\x00" not in name and name not in ("", ".", "..")
         assert len(name.encode()) <= 255
@@ -60,6 +71,12 @@ def test_bad_files_fail_alone_and_the_store_and_index_stay_consistent(context, s
     report = doctor(context, repair=False)
     assert report.clean, report.as_dict()
     assert report.documents == report.indexed_documents == len(queued)
+
+
+def _stored_text(context, filename: str) -> str:
+    with context.db.session() as session:
+        return session.execute(select(PageRow.text).join(DocumentRow, PageRow.document_id == DocumentRow.id)
+                               .where(DocumentRow.filename == filename)).scalar_one()
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
