@@ -103,6 +103,7 @@ def encoding_name(encoding: str) -> str:
     return legacy_tables()[encoding].name
 
 
+@lru_cache(maxsize=65536)
 def _is_vietnamese_word(word: str) -> bool:
     """Every alphabetic run of ``word`` is a Vietnamese syllable (or a short acronym)."""
     tokens = alphabetic_tokens(unicodedata.normalize("NFC", word))
@@ -128,6 +129,7 @@ def _decode_word(word: str, table: LegacyTable, capitals: bool) -> str:
     return decoded
 
 
+@lru_cache(maxsize=65536)
 def convert_word(word: str, encoding: str, *, capitals: bool = False) -> str:
     """One word converted (NFC, not yet normalised).
 
@@ -167,9 +169,23 @@ def _word_key(word: str) -> str:
     return word.strip(_ASCII_PUNCTUATION).translate(_ASCII_LOWER)
 
 
+def _sampled_words(text: str) -> list[str]:
+    """The distinct words with non-ASCII characters that detection looks at."""
+    return list(dict.fromkeys(_word_key(w) for w in _WORD.findall(text) if not w.isascii()))[:MAX_SAMPLED_WORDS]
+
+
+def _may_be_legacy(words: list[str]) -> bool:
+    """Cheap first look: evidence needs enough words that are not Vietnamese as written
+    (Unicode Vietnamese text stops here, before any conversion is tried)."""
+    return sum(not _is_vietnamese_word(w) for w in words) >= MIN_REPAIRED_WORDS
+
+
 def legacy_evidence(text: str, encoding: str) -> LegacyEvidence:
     """Count, over the distinct words with non-ASCII characters, what converting them would do."""
-    words = list(dict.fromkeys(_word_key(w) for w in _WORD.findall(text) if not w.isascii()))[:MAX_SAMPLED_WORDS]
+    return _evidence(_sampled_words(text), encoding)
+
+
+def _evidence(words: list[str], encoding: str) -> LegacyEvidence:
     unicode_words = sum(bool(_UNICODE_VIETNAMESE.search(w)) for w in words)
     changed = repaired = converted_valid = 0
     for word in words:
@@ -189,9 +205,10 @@ def detect_legacy_encoding(text: str) -> str | None:
     None also for text that merely looks legacy but is mixed or ambiguous (see
     :func:`repair_legacy_text`, which refuses those).
     """
-    if text.isascii():
+    words = _sampled_words(text)
+    if not _may_be_legacy(words):
         return None
-    evidence = [legacy_evidence(text, key) for key in legacy_tables()]
+    evidence = [_evidence(words, key) for key in legacy_tables()]
     convertible = [e for e in evidence if e.convertible]
     legacy = [e for e in evidence if e.legacy]
     return convertible[0].encoding if len(convertible) == 1 and len(legacy) == 1 else None
@@ -204,9 +221,10 @@ def repair_legacy_text(text: str, filename: str) -> tuple[str, str | None]:
     Raises :class:`LegacyEncodingError` for text that shows a legacy encoding but cannot be
     converted safely: mixed with Unicode Vietnamese, or readable as both TCVN3 and VNI.
     """
-    if text.isascii():
+    words = _sampled_words(text)
+    if not _may_be_legacy(words):
         return text, None
-    evidence = [legacy_evidence(text, key) for key in legacy_tables()]
+    evidence = [_evidence(words, key) for key in legacy_tables()]
     legacy = [e for e in evidence if e.legacy]
     if not legacy:
         return text, None
