@@ -180,12 +180,8 @@ def _may_be_legacy(words: list[str]) -> bool:
     return sum(not _is_vietnamese_word(w) for w in words) >= MIN_REPAIRED_WORDS
 
 
-def legacy_evidence(text: str, encoding: str) -> LegacyEvidence:
-    """Count, over the distinct words with non-ASCII characters, what converting them would do."""
-    return _evidence(_sampled_words(text), encoding)
-
-
 def _evidence(words: list[str], encoding: str) -> LegacyEvidence:
+    """Count, over the sampled words, what converting them from ``encoding`` would do."""
     unicode_words = sum(bool(_UNICODE_VIETNAMESE.search(w)) for w in words)
     changed = repaired = converted_valid = 0
     for word in words:
@@ -203,8 +199,11 @@ def detect_legacy_encoding(text: str) -> str | None:
     """The legacy encoding ``text`` is wholly written in ("tcvn3" | "vni"), else None.
 
     None also for text that merely looks legacy but is mixed or ambiguous (see
-    :func:`repair_legacy_text`, which refuses those).
+    :func:`repair_legacy_text`, which refuses those). Text with any Unicode-only Vietnamese
+    letter is never wholly legacy: that one search settles nearly every Unicode page.
     """
+    if _UNICODE_VIETNAMESE.search(text):
+        return None
     words = _sampled_words(text)
     if not _may_be_legacy(words):
         return None

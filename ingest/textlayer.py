@@ -21,7 +21,7 @@ from pdfplumber.page import Page as PlumberPage
 
 from minhchung.ingest.document import BBox, Page
 from minhchung.ingest.layout import RawBlock, RawWord, arrange_blocks, assemble_page, insert_tables
-from minhchung.ingest.legacy_encoding import convert_legacy, detect_legacy_encoding, encoding_name
+from minhchung.ingest.legacy_encoding import convert_legacy, convert_word, detect_legacy_encoding, encoding_name
 from minhchung.ingest.normalize import normalize_text
 from minhchung.ingest.vietnamese import alphabetic_tokens, has_vietnamese_marks, invalid_syllable_rate
 
@@ -148,7 +148,7 @@ def extract_text_page(number: int, width: float, height: float, words: list[RawW
     """
     encoding = detect_legacy_encoding(" ".join(w.text for w in words))
     if encoding:
-        words = [replace(w, text=convert_legacy(w.text, encoding)) for w in words]
+        words = [replace(w, text=convert_word(w.text, encoding)) for w in words]  # normalised when assembled
         tables = [replace(t, rows=[[convert_legacy(cell, encoding) for cell in row] for row in t.rows or []])
                   for t in tables]
     flowing = [w for w in words if not any(_inside(w, t.table_box) for t in tables if t.table_box)]
