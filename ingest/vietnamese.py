@@ -1,7 +1,8 @@
 """Vietnamese syllable phonotactics: is a token a possible Vietnamese syllable?
 
-Used to judge a PDF text layer (a TCVN3-font layer or a bad hidden OCR layer is full of
-impossible syllables) and to measure OCR output. A syllable is onset + rhyme + at most one tone;
+Used to judge a PDF text layer (a bad hidden OCR layer is full of impossible syllables), to
+recognise text in a legacy encoding (TCVN3/VNI words become syllables only once converted, see
+:mod:`~minhchung.ingest.legacy_encoding`) and to measure OCR output. A syllable is onset + rhyme + at most one tone;
 syllables closed by a stop (-p, -t, -c, -ch) only take the sắc or nặng tone, which catches the
 classic Tesseract confusions ("tập" read as "tẩp"). The check is deliberately a little loose
 (it does not enumerate every impossible rhyme); it needs to separate text from garbage, not
