@@ -51,6 +51,7 @@ class LegacyTable:
     decode: dict[str, str]
     pattern: re.Pattern[str]
     capitals: frozenset[str]
+    shared_capital_codes: bool
     lost_readings: dict[str, str]
 
 
@@ -95,7 +96,8 @@ def _table(key: str, spec: dict) -> LegacyTable:
     lost = {shown: code for code, shown_as in spec["lost_readings"].items() for shown in shown_as}
     return LegacyTable(id=key, name=spec["name"], decode=decode,
                        pattern=re.compile("|".join(map(re.escape, sequences))),
-                       capitals=capitals, lost_readings=lost)
+                       capitals=capitals, shared_capital_codes=spec["capitals_share_codes"],
+                       lost_readings=lost)
 
 
 def encoding_name(encoding: str) -> str:
@@ -122,6 +124,8 @@ def _decode_word(word: str, table: LegacyTable, capitals: bool) -> str:
     decoded = unicodedata.normalize("NFC", decoded)
     if capitals:
         return decoded.upper()
+    if not table.shared_capital_codes:
+        return decoded
     ascii_letters = _ASCII_LETTERS.findall(word)
     capital_signs = sum(c.isupper() for c in ascii_letters) + sum(c in table.capitals for c in word)
     if capital_signs >= 2 and not any(c.islower() for c in ascii_letters):
@@ -157,10 +161,25 @@ def convert_legacy(text: str, encoding: str, *, capitals: bool = False) -> str:
     """``text`` in legacy ``encoding`` ("tcvn3" | "vni") as normalised Unicode.
 
     ``capitals``: the whole text was set in a capitals-only font (``.VnTimeH``, ``.VnArialH``).
-    Line breaks and spacing are kept (then :func:`normalize_text` applies as everywhere).
+    Otherwise, in TCVN3, a line typed in capitals (see :func:`_capital_line`) is read as set in
+    such a font. Line breaks and spacing are kept (then :func:`normalize_text` applies).
     """
-    converted = _WORD.sub(lambda m: convert_word(m.group(0), encoding, capitals=capitals), text)
-    return normalize_text(converted)
+    table = legacy_tables()[encoding]
+    lines = []
+    for line in text.splitlines(keepends=True):
+        upper = capitals or (table.shared_capital_codes and _capital_line(line))
+        lines.append(_WORD.sub(lambda m, upper=upper: convert_word(m.group(0), encoding, capitals=upper), line))
+    return normalize_text("".join(lines))
+
+
+def _capital_line(line: str) -> bool:
+    """A title line typed with Caps Lock in a capitals font: no lower-case plain letter, at
+    least four capitals, and at least three words with legacy codes ("KÕ HO¹CH Tù §¸NH GI¸"
+    is "KẾ HOẠCH TỰ ĐÁNH GIÁ"; "Sè 12/Q§-UBND", two such words, stays "Số 12/QĐ-UBND")."""
+    letters = _ASCII_LETTERS.findall(line)
+    if any(c.islower() for c in letters) or len(letters) < 4:
+        return False
+    return sum(not w.isascii() for w in _WORD.findall(line)) >= 3
 
 
 def _word_key(word: str) -> str:

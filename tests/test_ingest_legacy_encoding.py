@@ -236,3 +236,8 @@ def test_tcvn3_pdf_whose_layer_shows_u_horn_as_hyphen():
     assert document.pages[0].strategy == "text-layer"
     assert "Trường Trung học cơ sở Hòa An - Kế hoạch tự đánh giá năm học 2025-2026" in document.pages[0].text
     assert "Trưởng ban: Ông Trần Văn Ơn" in document.pages[0].text
+
+
+def test_tcvn3_title_lines_typed_in_capitals():
+    text = "KÕ HO¹CH Tù §¸NH GI¸\nSè 12/Q§-UBND\nTR\u00adêNG THCS HßA AN"
+    assert convert_legacy(text, "tcvn3") == "KẾ HOẠCH TỰ ĐÁNH GIÁ\nSố 12/QĐ-UBND\nTRƯỜNG THCS HÒA AN"
