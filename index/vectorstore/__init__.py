@@ -6,6 +6,7 @@ qdrant-edge shard under ``<data>/index`` (default), or a Qdrant server/cluster a
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from minhchung.index.settings import IndexSettings
@@ -32,7 +33,8 @@ __all__ = [
 def open_vectorstore(index_settings: IndexSettings, data_dir: Path) -> VectorStore:
     """The configured backend, not yet checked against an embedder (call ``ensure_collection``).
 
-    The embedded shard lives in ``<data_dir>/index``.
+    The embedded shard lives in ``<data_dir>/index``; ``load_slice``/``max_segment_kb`` left
+    unset keep :class:`~minhchung.index.vectorstore.edge.EdgeTuning`'s measured defaults.
     """
     if index_settings.backend == "server":
         if not index_settings.url:
@@ -48,7 +50,10 @@ def open_vectorstore(index_settings: IndexSettings, data_dir: Path) -> VectorSto
             collection=index_settings.collection,
             shard_number=index_settings.shard_number,
             replication_factor=index_settings.replication_factor,
+            max_segment_kb=index_settings.max_segment_kb,
         )
-    from minhchung.index.vectorstore.edge import EdgeVectorStore
+    from minhchung.index.vectorstore.edge import EdgeTuning, EdgeVectorStore
 
-    return EdgeVectorStore(Path(data_dir) / "index")
+    overrides = {"load_slice": index_settings.load_slice, "max_segment_kb": index_settings.max_segment_kb}
+    tuning = dataclasses.replace(EdgeTuning(), **{k: v for k, v in overrides.items() if v is not None})
+    return EdgeVectorStore(Path(data_dir) / "index", tuning=tuning)

@@ -179,7 +179,9 @@ class VectorStore(ABC):
         """
 
     @abstractmethod
-    def upsert(self, points: Sequence[IndexPoint]) -> None: ...
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        """Insert or replace points. A backend keeps its own memory bounded over many calls (the
+        edge shard optimises every slice), so a bulk load may stream points through it."""
 
     @abstractmethod
     def delete_document(self, doc_key: str) -> None:

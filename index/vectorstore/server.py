@@ -72,11 +72,13 @@ class ServerVectorStore(VectorStore):
         shard_number: int = 1,
         replication_factor: int = 1,
         location: str | None = None,
+        max_segment_kb: int | None = None,
     ) -> None:
         self.client = client
         self.collection = collection
         self.shard_number = shard_number
         self.replication_factor = replication_factor
+        self.max_segment_kb = max_segment_kb
         self.location = location or f"qdrant collection '{collection}'"
 
     @classmethod
@@ -107,6 +109,7 @@ class ServerVectorStore(VectorStore):
             sparse_vectors_config={LEXICAL: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             shard_number=self.shard_number,
             replication_factor=self.replication_factor,
+            optimizers_config=None if self.max_segment_kb is None else qm.OptimizersConfigDiff(max_segment_size=self.max_segment_kb),
             metadata={SPEC_KEY: spec.as_dict()},
         )
         for name, kind in PAYLOAD_INDEXES.items():
@@ -168,7 +171,8 @@ class ServerVectorStore(VectorStore):
         return int(self.client.count(self.collection, count_filter=_server_filter(filter), exact=True).count)
 
     def optimize(self) -> None:
-        """Nothing to trigger: a Qdrant server runs its optimisers in the background."""
+        """Nothing to trigger: a Qdrant server runs its optimisers in the background (so bulk
+        loads need no slicing here; ``max_segment_kb`` caps its merges like the edge shard's)."""
 
     def drop(self) -> None:
         if self.client.collection_exists(self.collection):
