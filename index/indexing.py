@@ -165,7 +165,7 @@ class CachedEmbedder(MemoEmbedder):
         return found
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
-        with self.db.session() as session:
+        with self.db.write() as session:  # merge reads then writes: take the write lock first (SQLite)
             for sha, vector in vectors.items():
                 session.merge(EmbeddingCache(text_sha=sha, embedder=self.id, dim=self.dim, vector=vector.tobytes()))
 
