@@ -12,21 +12,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
-from streamlit.testing.v1 import AppTest
-
 from minhchung.index.indexing import load_indexable_documents
 from minhchung.index.review import confirm, create_suggested_item
 from minhchung.index.store import AuditEvent, DocumentRow, EvidenceItem, Period, School
 from minhchung.index.store.tables import SessionRow, Task
 from minhchung.ingest.errors import MinhchungError
-from minhchung.ui.app.session import TOKEN_KEY, app_context, auth_service, background_worker, directive_reader
+from minhchung.ui.app.session import (
+    TOKEN_KEY,
+    app_context,
+    auth_service,
+    background_worker,
+    directive_reader,
+)
 from minhchung.ui.services import catalog, directives, inbox, ingestion
 from minhchung.ui.services import search as search_service
 from minhchung.ui.services.accounts import create_user
 from minhchung.ui.services.auth import PermissionDeniedError
 from minhchung.ui.services.coverage import coverage_report
 from minhchung.ui.services.reading import LetterFields, SearchIndex
+from sqlalchemy import select, update
+from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app"
 PASSWORD = "mat-khau-dung-1"

@@ -6,18 +6,24 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import letter
+from minhchung.index.indexing import CachedEmbedder
 from minhchung.index.review import (
     ConflictError,
     confirm,
     create_suggested_item,
     update_fields,
 )
-from minhchung.index.store import AuditEvent, EvidenceItem, Period
-from sqlalchemy import select
+from minhchung.index.store import AuditEvent, EmbeddingCache, EvidenceItem, Period
+from minhchung.ui.services import ingestion
+from minhchung.ui.services.reading import CriterionSuggestions
+from sqlalchemy import func, select
 
 SECRETARIES = 3
 ITEMS = 24
@@ -70,3 +76,58 @@ def test_a_stale_edit_is_refused_not_lost(context) -> None:
     with context.db.session() as session:
         item = session.get(EvidenceItem, item_id)
         assert item.title.endswith("(sửa bởi thư ký 1)") and item.code is None and item.version == 2
+
+
+class _CountingEmbedder:
+    """Deterministic vectors: this test is about the cache's transactions, not about a model."""
+
+    def __init__(self, name: str) -> None:
+        self.id, self.dim = name, 8
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_passages(texts)
+
+
+def test_embedding_cache_writers_in_parallel_never_hit_a_locked_database(context) -> None:
+    """The reader stores passage vectors while the app writes: a read-then-write transaction used to
+    fail at once with "database is locked" (SQLite cannot upgrade a stale read snapshot)."""
+    caches = [CachedEmbedder(_CountingEmbedder(f"test:{n}"), context.db, capacity=1) for n in range(3)]
+    failures: list[BaseException] = []
+
+    def store(cache: CachedEmbedder) -> None:
+        try:
+            for n in range(120):
+                cache.embed_passages([f"đoạn văn {n} của {cache.id}"])
+        except Exception as error:  # noqa: BLE001 — collected and asserted below
+            failures.append(error)
+
+    threads = [threading.Thread(target=store, args=(cache,)) for cache in caches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:3]
+    with context.db.session() as session:
+        assert session.execute(select(func.count()).select_from(EmbeddingCache)).scalar_one() == 3 * 120
+
+
+def test_the_reader_learns_confirmations_made_between_documents_and_only_then_rereads(context, stages) -> None:
+    suggestions = next(stage for stage in stages if isinstance(stage, CriterionSuggestions))
+    refreshes: list[str] = []
+    refresh = suggestions.pool.refresh
+    suggestions.pool.refresh = lambda framework_id: refreshes.append(framework_id) or refresh(framework_id)
+    for number in range(3):
+        ingestion.submit(context, letter(number), filename=f"kh-{number}.txt")
+    assert [r.ok for r in (ingestion.process_next(context, stages), ingestion.process_next(context, stages))] == [True] * 2
+    assert len(refreshes) == 1  # nothing confirmed between the two documents: confirmed items not re-read
+    with context.db.session() as session:
+        item = session.execute(select(EvidenceItem).filter_by(status="suggested")).scalars().first()
+        framework_id, title, version = item.framework_id, item.title, item.version
+    learnt_before = suggestions.pool.get(framework_id).exemplar_count
+    confirm(context.db, item.id, "3.1", actor="thuky", expected_version=version)
+    assert ingestion.process_next(context, stages).ok
+    assert len(refreshes) == 2 and suggestions.pool.get(framework_id).exemplar_count == learnt_before + 1
+    assert (title, "3.1") in suggestions.pool._learnt[framework_id]

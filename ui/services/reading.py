@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from minhchung.index.indexing import Indexer, load_indexable_documents
 from minhchung.index.review import SuggestedCriterion, create_suggested_item
-from minhchung.index.store import DocumentRow, EvidenceItem, FieldRow, Period
+from minhchung.index.store import DocumentRow, EvidenceCriterion, EvidenceItem, FieldRow, Period
 from minhchung.index.vectorstore import IndexLockedError
 from minhchung.ingest.document import Document
 from minhchung.ingest.errors import MinhchungError
@@ -79,12 +79,19 @@ class LetterFields:
 
 
 class CriterionSuggestions:
-    """Put the document in the review queue with suggested criteria (unless it is already there)."""
+    """Put the document in the review queue with suggested criteria (unless it is already there).
+
+    Confirmations made while the worker runs become exemplars before the next document, but the
+    confirmed items are re-read only when they changed (one small aggregate query per document
+    instead of every confirmed item and its criteria)."""
 
     def __init__(self, context: AppContext) -> None:
+        from minhchung.nlp.letter_header import load_doctypes
         from minhchung.ui.services.suggestions import SuggesterPool
 
         self.pool = SuggesterPool(context, context.settings.index.embedder)
+        self.type_names = {t.id: t.name for t in load_doctypes() if t.id != "khac"}
+        self._learnt: dict[str, tuple] = {}  # framework → state of its confirmations when last learnt
 
     def __call__(self, context: AppContext, document_id: int, document: Document) -> None:
         with context.db.session() as session:
@@ -96,9 +103,9 @@ class CriterionSuggestions:
             ).scalars().first()
             fields = {f.name: f.value for f in row.fields}
             filename, school_id = row.filename, row.school_id
-        title = evidence_title(fields, filename)
+        title = evidence_title(fields, filename, self.type_names)
+        self._learn_confirmations(context, period.framework_id)
         suggester = self.pool.get(period.framework_id)
-        self._learn_confirmations(suggester, period.framework_id)
         result = suggester.suggest(title, text=document.text[:3000], k=SUGGESTIONS_KEPT)
         create_suggested_item(
             context.db, actor="system", school_id=school_id, period_id=period.id, framework_id=period.framework_id,
@@ -108,10 +115,26 @@ class CriterionSuggestions:
             suggestions=[SuggestedCriterion(s.criterion, s.score, s.reason) for s in result.suggestions],
         )
 
-
-    def _learn_confirmations(self, suggester, framework_id: str) -> None:
+    def _learn_confirmations(self, context: AppContext, framework_id: str) -> None:
         """Confirmations made since this worker started become exemplars now (no retraining)."""
-        self.pool.refresh(framework_id)
+        state = confirmations_state(context, framework_id)  # read before refreshing: nothing slips between
+        if self._learnt.get(framework_id) != state:
+            self.pool.refresh(framework_id)
+            self._learnt[framework_id] = state
+
+
+def confirmations_state(context: AppContext, framework_id: str) -> tuple:
+    """Changes whenever a (title, criterion) pair of the framework may have been confirmed:
+    the number of confirmed links, and the versions and last update of confirmed items (an
+    edit or a new link bumps the item's version)."""
+    with context.db.session() as session:
+        return tuple(session.execute(
+            select(func.count(EvidenceCriterion.item_id), func.sum(EvidenceItem.version),
+                   func.max(EvidenceItem.updated_at))
+            .join(EvidenceCriterion, EvidenceCriterion.item_id == EvidenceItem.id)
+            .where(EvidenceItem.framework_id == framework_id, EvidenceItem.status == "confirmed",
+                   EvidenceCriterion.status == "confirmed")
+        ).one())
 
 
 class SearchIndex:
@@ -127,24 +150,19 @@ class SearchIndex:
             raise IndexingError(f"Indexing failed: {reason}", f"Không đưa được tài liệu vào chỉ mục tìm kiếm: {reason}")
 
 
-def evidence_title(fields: dict[str, str], filename: str) -> str:
-    """How a secretary names an item: "Quyết định 12/QĐ-THCS về việc …", else the file name."""
+def evidence_title(fields: dict[str, str], filename: str, type_names: dict[str, str]) -> str:
+    """How a secretary names an item: "Quyết định 12/QĐ-THCS về việc …", else the file name.
+
+    ``type_names`` maps document type ids to their names (``khac`` left out: no name is better)."""
     subject = (fields.get("subject") or "").strip()
     if not subject:
         return Path(filename).stem.replace("_", " ").replace("-", " ").strip() or filename
-    type_name = _type_name(fields.get("doc_type"))
+    type_name = type_names.get(fields.get("doc_type") or "")
     number = fields.get("number")
     lead = " ".join(part for part in (type_name, number) if part)
     if subject.lower().startswith("v/v"):
         subject = "về việc " + subject[3:].strip()
     return f"{lead} {subject}".strip() if lead else subject
-
-
-def _type_name(doc_type: str | None) -> str | None:
-    from minhchung.nlp.letter_header import load_doctypes
-
-    names = {t.id: t.name for t in load_doctypes()}
-    return names.get(doc_type) if doc_type and doc_type != "khac" else None
 
 
 def _iso_date(value: str | None) -> date | None:
