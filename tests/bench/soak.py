@@ -183,11 +183,21 @@ class Office:
                     self.read_one.wait(timeout=1.0)
                 continue
             self.ops["ingest"].record(started, None if result.ok else f"{result.filename}: {result.detail}")
+            self.progress()
             with self.read_one:
                 self.read_one.notify_all()
         self.ingesting = False
         with self.read_one:
             self.read_one.notify_all()
+
+    def progress(self) -> None:
+        """A line on stderr every 100 documents, so a long run can be watched (and its load judged)."""
+        read = len(self.ops["ingest"].times)
+        if read % 100 == 0:
+            print(f"{time.strftime('%H:%M:%S')} read {read}, searched {len(self.ops['search'].times)}, "
+                  f"confirmed {len(self.ops['confirm'].times)}, errors "
+                  f"{sum(len(op.errors) for op in self.ops.values())}, load {os.getloadavg()[0]:.1f}",
+                  file=sys.stderr, flush=True)
 
     def allowed(self, quota: int) -> int:
         """Searches a searcher may have made by now: its quota spread over the documents read."""
