@@ -116,9 +116,20 @@ class MacroDocumentError(UnsupportedTypeError):
 
 
 class LegacyEncodingError(IngestError):
-    """Plain text in a pre-Unicode Vietnamese encoding (TCVN3/ABC, VNI): letters would be garbage."""
+    """Text in a pre-Unicode Vietnamese encoding (TCVN3/ABC, VNI) that cannot be converted
+    safely: mixed with Unicode text (``mixed``), or readable as more than one encoding."""
 
-    def __init__(self, filename: str, encoding: str) -> None:
+    def __init__(self, filename: str, encoding: str, mixed: bool = False) -> None:
+        if mixed:
+            super().__init__(
+                f"{filename}: part of the text uses the legacy Vietnamese encoding {encoding} and part is "
+                "Unicode; convert only the legacy part to Unicode (e.g. select it and use Unikey's "
+                "converter) and upload again.",
+                f"{filename}: một phần văn bản dùng bảng mã cũ {encoding}, phần còn lại là Unicode. "
+                "Hãy chọn riêng phần bảng mã cũ, chuyển sang Unicode (ví dụ bằng công cụ chuyển mã "
+                "của Unikey) rồi tải lên lần nữa.",
+            )
+            return
         super().__init__(
             f"{filename}: the text uses the legacy Vietnamese encoding {encoding}; "
             "convert it to Unicode (UTF-8), e.g. with Unikey's converter, and upload again.",

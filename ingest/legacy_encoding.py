@@ -250,4 +250,4 @@ def repair_legacy_text(text: str, filename: str) -> tuple[str, str | None]:
         encoding = legacy[0].encoding
         return convert_legacy(text, encoding), encoding_name(encoding)
     strongest = max(legacy, key=lambda e: e.repaired)
-    raise LegacyEncodingError(filename, encoding_name(strongest.encoding))
+    raise LegacyEncodingError(filename, encoding_name(strongest.encoding), mixed=strongest.unicode_words > 0)

@@ -145,6 +145,7 @@ def test_mixed_unicode_and_legacy_text_is_refused():
     with pytest.raises(LegacyEncodingError) as refused:
         read_upload(mixed.encode("utf-8"), SETTINGS, filename="hon-hop.txt")
     assert "TCVN3" in refused.value.message_en and "Unikey" in refused.value.message_vi
+    assert "một phần văn bản" in refused.value.message_vi and "part is Unicode" in refused.value.message_en
 
 
 @pytest.mark.parametrize("codec", ["cp1252", "utf-8"])
