@@ -15,6 +15,8 @@ import docx
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ingest_pages import _reportlab_canvas
 
 from minhchung.ingest.errors import LegacyEncodingError, UnsupportedTypeError
@@ -242,3 +244,16 @@ def test_tcvn3_pdf_whose_layer_shows_u_horn_as_hyphen():
 def test_tcvn3_title_lines_typed_in_capitals():
     text = "KÕ HO¹CH Tù §¸NH GI¸\nSè 12/Q§-UBND\nTR\u00adêNG THCS HßA AN"
     assert convert_legacy(text, "tcvn3") == "KẾ HOẠCH TỰ ĐÁNH GIÁ\nSố 12/QĐ-UBND\nTRƯỜNG THCS HÒA AN"
+
+
+@settings(max_examples=150, deadline=2000)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x1eff), max_size=400))
+def test_any_text_is_either_left_converted_or_refused_cleanly(text: str):
+    try:
+        repaired, encoding = repair_legacy_text(text, "x.txt")
+    except LegacyEncodingError as error:
+        assert error.message_vi and error.message_en
+        return
+    assert repaired == text if encoding is None else repaired == normalize_text(repaired)
+    for key in ("tcvn3", "vni"):
+        assert convert_legacy(text, key) == normalize_text(convert_legacy(text, key))
