@@ -190,3 +190,13 @@ def test_evidence_list_import_export_and_roles(app, users):
     assert not at.exception and "MC.1.1.01" in str(at.dataframe[0].value)
     reviewer = page("evidence_list", users["reviewer-token"])
     assert not reviewer.exception and not any(b.label.startswith("Tạo tệp") for b in reviewer.button)
+
+
+def test_a_tcvn3_text_file_is_stored_converted_and_remembers_its_encoding(app):
+    legacy = "Tr\u00adêng THCS Hßa An\nKÕ ho¹ch tù ®¸nh gi¸ n¨m häc 2025–2026\n\nC¨n cø kÕ ho¹ch cña Phßng Gi¸o dôc."
+    submitted = ingestion.submit(app, legacy.encode("cp1252"), filename="ke-hoach.txt")
+    assert submitted.outcome == "queued"
+    assert ingestion.process_next(app, []).ok
+    document = ingestion.load_document(app, submitted.document_id)
+    assert document.text.startswith("Trường THCS Hòa An\nKế hoạch tự đánh giá năm học 2025–2026")
+    assert [p.source_encoding for p in document.pages] == ["TCVN3 (ABC)"]

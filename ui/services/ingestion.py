@@ -212,12 +212,21 @@ def _store_pages(context: AppContext, document_id: int, document: Document) -> N
             row.pages.append(PageRow(
                 number=page.number, strategy=page.strategy, text=page.text, confidence=page.confidence,
                 low_confidence=page.low_confidence, width=page.width, height=page.height,
-                layout={"blocks": [b.model_dump(mode="json") for b in page.blocks]},
+                layout=_page_layout(page),
             ))
         row.page_count = len(document.pages)
         row.strategy = _overall_strategy(document)
         row.ocr_confidence = sum(confidences) / len(confidences) if confidences else None
         row.low_confidence_pages = sum(1 for p in document.pages if p.low_confidence)
+
+
+def _page_layout(page) -> dict:
+    """What a page row keeps beyond its text: blocks with boxes, and the legacy encoding its text
+    was converted from (TCVN3/VNI), so a re-read or a reindex knows the provenance."""
+    layout: dict = {"blocks": [b.model_dump(mode="json") for b in page.blocks]}
+    if page.source_encoding:
+        layout["source_encoding"] = page.source_encoding
+    return layout
 
 
 def _finish(context: AppContext, job_id: int, document_id: int, error: str | None) -> None:
@@ -240,6 +249,7 @@ def load_document(context: AppContext, document_id: int) -> Document:
         pages = [
             Page(number=p.number, width=p.width, height=p.height, strategy=p.strategy, text=p.text,
                  confidence=p.confidence, low_confidence=p.low_confidence,
+                 source_encoding=(p.layout or {}).get("source_encoding"),
                  blocks=[Block.model_validate(b) for b in (p.layout or {}).get("blocks", [])])
             for p in row.pages
         ]
