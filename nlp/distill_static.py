@@ -61,7 +61,6 @@ _CODAS = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
 _TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
 _MARKED = set("ăâêôơư")
 _NO_VOWEL = re.compile(r"^[^aeiouy]+$")
-_LITERAL = re.compile(r'"([^"\n]{6,})"')
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Params:
     min_bigram: int = 1
     min_trigram: int = 2
     sif_a: float = 1e-3
-    ridge: float = 1.0
+    ridge: float = 0.03
     refine_iterations: int = 60
     pseudo_count: float = 0.5
 
@@ -98,23 +97,12 @@ def _vietnamese_prose(text: str) -> bool:
     return " " in text.strip() and any(c.isalpha() for c in text)
 
 
-def source_strings(root: Path) -> list[str]:
-    """Vietnamese string literals of our own code (UI labels, messages, patterns), in file order."""
-    found = []
-    for path in sorted(p for layer in ("ingest", "nlp", "index", "ui") for p in (root / layer).rglob("*.py")):
-        literals = _LITERAL.findall(path.read_text(encoding="utf-8"))
-        found += [s for s in literals if fold_accents(s) != s.lower()]
-    return found
-
-
-def owned_texts(samples: Path | None, root: Path | None = REPO) -> list[str]:
+def owned_texts(samples: Path | None) -> list[str]:
     """Our own Vietnamese texts, normalised, in a fixed order."""
     models = files("minhchung.models")
     texts: list[str] = []
     if samples is not None:
         texts += [p.read_text(encoding="utf-8") for p in sorted(samples.glob("*.txt"))]
-    if root is not None and (root / "nlp").is_dir():
-        texts += source_strings(root)
     for name in sorted(p.name for p in (models / "frameworks").iterdir() if p.name.endswith(".json")):
         if name in ("framework.schema.json", "index.json"):
             continue
