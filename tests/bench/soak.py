@@ -17,6 +17,8 @@ threads the app has:
 Prints JSON: per operation count, throughput, p50/p95/max latency; errors (must be 0), duplicate
 codes, ``doctor`` drift, peak RSS, CPU seconds and the load average, so a figure taken on a
 shared machine can be judged. ``--embedder`` picks the embedder (default: the configured one).
+SIGTERM or Ctrl-C stops the office after the operations in flight and still prints the figures
+(``stopped_early``), so a run cut short by a deadline is not lost.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import os
 import random
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -138,6 +141,7 @@ class Office:
         self.context, self.stages, self.args = context, stages, args
         self.ops = {name: Operation() for name in ("submit", "ingest", "search", "confirm")}
         self.uploaded = threading.Event()
+        self.stopping = threading.Event()  # SIGTERM/SIGINT: finish the current operations and report
         self.read_one = threading.Condition()
         self.ingesting = True
         self.searches_while_ingesting = 0
@@ -154,6 +158,8 @@ class Office:
         for first in range(0, self.args.documents, self.args.batch):
             for number in range(first, min(first + self.args.batch, self.args.documents)):
                 data = letter(number, rng)
+                if self.stopping.is_set():
+                    break
                 started = time.perf_counter()
                 try:
                     result = ingestion.submit(self.context, data, filename=f"van-ban-{number:05d}.txt",
@@ -169,7 +175,7 @@ class Office:
     def reader(self) -> None:
         from minhchung.ui.services import ingestion
 
-        while True:
+        while not self.stopping.is_set():
             started = time.perf_counter()
             try:
                 result = ingestion.process_next(self.context, self.stages)
@@ -212,7 +218,9 @@ class Office:
         engine = search_service.open_engine(self.context)
         for done in range(quota):
             with self.read_one:  # people search the files that are there, as they arrive
-                self.read_one.wait_for(lambda done=done: done < self.allowed(quota))
+                self.read_one.wait_for(lambda done=done: done < self.allowed(quota) or self.stopping.is_set())
+            if self.stopping.is_set():
+                break
             request = search_service.SearchRequest(rng.choice(QUERIES))
             during = self.ingesting
             started = time.perf_counter()
@@ -232,7 +240,7 @@ class Office:
 
         period_id = self.context.bootstrap.period_id
         done = 0
-        while done < self.args.confirmations:
+        while done < self.args.confirmations and not self.stopping.is_set():
             queue = inbox.review_queue(self.context, self.secretary, period_id, limit=20)
             queue = [q for q in queue if q.suggestions]
             if not queue:
@@ -266,7 +274,13 @@ class Office:
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            while thread.is_alive():  # joined in steps so that a signal reaches the main thread
+                thread.join(1.0)
+
+    def stop(self, *_signal) -> None:
+        self.stopping.set()
+        with self.read_one:
+            self.read_one.notify_all()
 
 
 SECRETARY_PASSWORD = "soak-password-123"
@@ -290,6 +304,8 @@ def run(args: argparse.Namespace) -> dict:
     stages = default_stages(context)
     models_seconds = time.perf_counter() - started
     office = Office(context, stages, args)
+    signal.signal(signal.SIGTERM, office.stop)  # a run cut short still reports what it did
+    signal.signal(signal.SIGINT, office.stop)
     office.run()
     context.vectors.optimize()
     with context.db.session() as session:
@@ -301,6 +317,7 @@ def run(args: argparse.Namespace) -> dict:
     errors = {name: op.errors[:5] for name, op in office.ops.items() if op.errors}
     return {
         "documents": args.documents, "searches": args.searches, "confirmations": args.confirmations,
+        "stopped_early": office.stopping.is_set(),
         "embedder": context.settings.index.embedder, "searchers": args.searchers,
         "models_seconds": round(models_seconds, 1),
         "figures": figures,
