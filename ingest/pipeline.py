@@ -36,6 +36,7 @@ from minhchung.ingest.intake import Upload, sniff_paged
 from minhchung.ingest.layout import arrange_blocks, assemble_page, insert_tables
 from minhchung.ingest.legacy_encoding import repair_legacy_text
 from minhchung.ingest.ocr import OcrPage, OcrTask, ProgressCallback, run_ocr
+from minhchung.ingest.pdfium_lock import PDFIUM_LOCK
 from minhchung.ingest.raster import page_image, png_bytes, resample
 from minhchung.ingest.settings import IngestSettings
 from minhchung.ingest.textlayer import (
@@ -110,6 +111,12 @@ def _text_layer_pages(upload: Upload, settings: IngestSettings,
     pdfplumber (slow: it parses every object in Python) is opened only if some usable page
     draws enough vector paths to hold a ruled table.
     """
+    with PDFIUM_LOCK:
+        return _read_text_layers(upload, settings, progress)
+
+
+def _read_text_layers(upload: Upload, settings: IngestSettings,
+                      progress: ProgressCallback | None) -> dict[int, Page | None]:
     result: dict[int, Page | None] = {}
     pdf = pdfium.PdfDocument(upload.data)
     plumber = None
@@ -189,4 +196,6 @@ def render_page_png(blob_path: Path, page_no: int, dpi: int = 110) -> bytes:
         kind = sniff_paged(handle.read(2048))
     if kind is None:
         raise UnsupportedTypeError(path.name, "no page image (not a PDF or an image)")
-    return png_bytes(resample(page_image(str(path), kind, page_no - 1, dpi), dpi))
+    with PDFIUM_LOCK:
+        image = page_image(str(path), kind, page_no - 1, dpi)
+    return png_bytes(resample(image, dpi))

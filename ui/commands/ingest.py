@@ -90,7 +90,7 @@ def _process_queue(context: AppContext, err: Console) -> list[ingestion.ProcessR
     results = []
     bar = tqdm(total=ingestion.pending_count(context), desc="Đọc văn bản (OCR)", unit="tệp", disable=None)
     try:
-        while (result := ingestion.process_next(context, stages)) is not None:
+        for result in ingestion.process_queue(context, stages):
             results.append(result)
             bar.update(1)
     finally:

@@ -8,6 +8,10 @@ OCR'd here.
 ``process_next`` is the worker's step: it claims one queued job under the write lock, extracts
 the document (text layer or OCR), then runs the reading stages (letter fields, criterion
 suggestion, search index) and marks the job done or failed with the person-readable reason.
+``process_queue`` does the same for the whole queue with up to one extraction per OCR worker in
+flight, so a pile of one-page scans keeps every core busy (one document at a time left one of two
+cores idle); the reading stages still run one document at a time, in claim order, in the caller's
+thread (the one that owns the search index).
 A job left ``running`` by a worker that died is requeued at start-up (``recover``), up to
 ``MAX_ATTEMPTS`` times, so a crash loses no original. Pages are written in one transaction and
 the document is marked ready only after every stage succeeded; a crash between indexing and
@@ -19,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -150,15 +156,24 @@ def retry(context: AppContext, document_id: int, actor: str) -> None:
                school_id=document.school_id)
 
 
-def _claim(context: AppContext) -> tuple[int, int] | None:
+def _claim(context: AppContext) -> _Claimed | None:
     with context.db.write() as session:
         job = session.execute(select(Job).filter_by(status="queued").order_by(Job.id).limit(1)).scalar_one_or_none()
         if job is None:
             return None
         job.status, job.attempts = "running", job.attempts + 1
         job.started_at, job.worker = datetime.now(timezone.utc), f"pid:{os.getpid()}"
-        session.get(DocumentRow, job.document_id).status = "processing"
-        return job.id, job.document_id
+        document = session.get(DocumentRow, job.document_id)
+        document.status = "processing"
+        return _Claimed(job.id, document.id, document.filename, document.sha256)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    job_id: int
+    document_id: int
+    filename: str
+    sha256: str
 
 
 def process_next(context: AppContext, stages: list[Stage], progress=None) -> ProcessResult | None:
@@ -166,12 +181,37 @@ def process_next(context: AppContext, stages: list[Stage], progress=None) -> Pro
     claimed = _claim(context)
     if claimed is None:
         return None
-    job_id, document_id = claimed
-    with context.db.session() as session:
-        row = session.get(DocumentRow, document_id)
-        filename, sha = row.filename, row.sha256
+    return _read(context, stages, claimed, lambda: extract(context, claimed.sha256, claimed.filename, progress))
+
+
+def process_queue(context: AppContext, stages: list[Stage], *, parallel: int | None = None,
+                  stop: Callable[[], bool] = lambda: False) -> Iterator[ProcessResult]:
+    """Process queued jobs until none is left (or ``stop()``), extracting ``parallel`` at once.
+
+    ``parallel`` defaults to the number of OCR workers. Jobs still being extracted when ``stop()``
+    turns true are finished first; a crash leaves them ``running`` for ``recover``.
+    """
+    parallel = parallel or context.settings.ingest.ocr.workers
+    if parallel > 1:
+        context.ocr_pool  # created here, once, not by two extraction threads at the same time
+    in_flight: deque[tuple[_Claimed, Future]] = deque()
+    with ThreadPoolExecutor(parallel, thread_name_prefix="minhchung-extract") as pool:
+        while True:
+            while len(in_flight) < parallel and not stop() and (claimed := _claim(context)) is not None:
+                in_flight.append((claimed, pool.submit(extract, context, claimed.sha256, claimed.filename)))
+            if not in_flight:
+                return
+            claimed, future = in_flight.popleft()
+            yield _read(context, stages, claimed, future.result)
+
+
+def _read(context: AppContext, stages: list[Stage], claimed: _Claimed,
+          extracted: Callable[[], Document]) -> ProcessResult:
+    """Extract (or collect the extraction), store the pages and run the reading stages; the job
+    ends done or failed with the person-readable reason."""
+    job_id, document_id, filename = claimed.job_id, claimed.document_id, claimed.filename
     try:
-        document = extract(context, sha, filename, progress=progress)
+        document = extracted()
         _store_pages(context, document_id, document)
         for stage in stages:
             stage(context, document_id, document)

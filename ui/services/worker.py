@@ -74,13 +74,11 @@ class Worker:
             return
         while not self._stop.is_set():
             try:
-                result = ingestion.process_next(self.context, stages)
+                for result in ingestion.process_queue(self.context, stages, stop=self._stop.is_set):
+                    if not result.ok:
+                        self.last_error = result.message or result.detail
+                        log.warning("failed to read %s: %s", result.filename, result.detail)
             except Exception:  # a database hiccup must not kill the app's only reader; logged in full
                 log.exception("worker step failed")
-                result = None
-            if result is None:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
-            elif not result.ok:
-                self.last_error = result.message or result.detail
-                log.warning("failed to read %s: %s", result.filename, result.detail)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
