@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+import scipy.sparse as sparse
 
 from minhchung.index.indexing import spec_for
 from minhchung.index.sparse import tokenize
@@ -14,7 +15,7 @@ from minhchung.index.vectorstore import EmbedderMismatchError
 from minhchung.index.vectorstore.edge import EdgeVectorStore
 from minhchung.ingest.errors import UsageError
 from minhchung.ingest.normalize import normalize_text
-from minhchung.nlp.distill_static import Params, write
+from minhchung.nlp.distill_static import Params, Vocabulary, _place_tone, folded_entries, refine, write
 from minhchung.nlp.embeddings import StaticEmbedder, load_embedder, static_folder, static_grams, static_segments
 
 SHIPPED = "vi-e5-static"
@@ -118,3 +119,28 @@ def test_edited_vectors_are_refused(tmp_path):
 def test_unknown_model_name_is_a_usage_error():
     with pytest.raises(UsageError):
         load_embedder("static:no-such-model")
+
+
+def test_refinement_solves_the_ridge_least_squares_problem():
+    rng = np.random.default_rng(7)
+    design = sparse.csr_matrix(rng.random((40, 12)) * (rng.random((40, 12)) < 0.3))
+    targets, start = rng.normal(size=(40, 5)), rng.normal(size=(12, 5))
+    dense = design.toarray()
+    exact = np.linalg.solve(dense.T @ dense + 0.5 * np.eye(12), dense.T @ targets + 0.5 * start)
+    np.testing.assert_allclose(refine(start, design, targets, ridge=0.5, iterations=40), exact, atol=1e-6)
+
+
+def test_accent_free_entry_mixes_its_sources_by_frequency():
+    vocabulary = Vocabulary(["bàn", "bán", "bạn"], np.array([3.0, 1.0, 0.0]))
+    vectors = np.eye(3)
+    keys, mixed = folded_entries(vocabulary, vectors, Params(pseudo_count=0.5))
+    assert keys == ["ban"]
+    np.testing.assert_allclose(mixed[0], np.array([3.5, 1.5, 0.5]) / 5.5)
+
+
+@pytest.mark.parametrize(("parts", "spelled"), [
+    (("h", "oa", "", "\u0300"), "hòa"), (("t", "iê", "ng", "\u0301"), "tiếng"), (("ng", "ươi", "", "\u0300"), "người"),
+    (("kh", "uya", "", "\u0309"), "khuỷa"), (("h", "ai", "", "\u0303"), "hãi"), (("b", "a", "n", ""), "ban"),
+])
+def test_inventory_places_tone_marks_like_the_normaliser(parts, spelled):
+    assert _place_tone(*parts) == spelled == normalize_text(spelled)
