@@ -8,6 +8,7 @@ black strokes over the signer's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -27,24 +28,93 @@ class PreprocessOptions:
     denoise: bool = True
     remove_rules: bool = True
     remove_specks: bool = True
+    remove_scrawls: bool = True
     binarize: bool = False
     upscale_to_dpi: int = 300
 
 
-def suppress_colour_ink(rgb: np.ndarray) -> np.ndarray:
-    """Paint saturated red (seals) and blue (signatures, pen) pixels white; black text stays.
+def _red_or_blue(hsv: np.ndarray, min_saturation: int, min_value: int) -> np.ndarray:
+    hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    coloured = (saturation > min_saturation) & (value > min_value)
+    return coloured & ((hue <= 12) | (hue >= 158) | ((hue >= 95) & (hue <= 135)))
 
-    Black or dark-grey print has low saturation and value, so it survives even where the seal
-    covers it; the masks are grown by one pixel to catch the anti-aliased rim of the ink.
+
+# Hysteresis on saturation: clearly coloured pixels seed the ink, paler ones connected to them
+# join it — a thin pen line loses saturation to JPEG's half-resolution colour and would
+# otherwise stay behind as a dashed dark line over the signer's name.
+INK_SATURATION, INK_SATURATION_WEAK = 70, 50
+INK_VALUE, INK_VALUE_WEAK = 70, 110
+
+
+def colour_ink_mask(rgb: np.ndarray) -> np.ndarray:
+    """Where red (seals) or blue (signatures, pen) ink is, grown by one pixel to catch the
+    anti-aliased rim of the ink (bool, page-sized).
+
+    Black or dark-grey print has low saturation and value, so it is not in the mask even where
+    the seal covers it.
     """
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    coloured = (saturation > 70) & (value > 70)
-    red = coloured & ((hue <= 12) | (hue >= 158))
-    blue = coloured & (hue >= 95) & (hue <= 135)
-    mask = cv2.dilate((red | blue).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    strong = _red_or_blue(hsv, INK_SATURATION, INK_VALUE)
+    if not strong.any():
+        return strong
+    weak = _red_or_blue(hsv, INK_SATURATION_WEAK, INK_VALUE_WEAK) | strong
+    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    seeded = np.bincount(labels[strong], minlength=count) > 0
+    seeded[0] = False
+    return cv2.dilate(seeded[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
+def suppress_colour_ink(rgb: np.ndarray) -> np.ndarray:
+    """Paint red and blue ink white (see :func:`colour_ink_mask`); black text stays, and so
+    do dark remnants where two inks crossed — :func:`remove_ink_crossings` takes those."""
+    mask = colour_ink_mask(rgb)
     cleaned = rgb.copy()
     cleaned[mask] = 255
+    return remove_ink_crossings(cleaned, mask)
+
+
+CROSSING_MAX_AREA = 400
+CROSSING_MASK_SHARE = 0.6
+CROSSING_INK = 128
+# Two inks multiplied stay tinted (blue over red: ~(17, 14, 63), chroma ~50); black print under a
+# seal stays near-neutral (chroma ≲ 20), and a piece of a letter cut off by the seal's strokes must
+# not go.
+CROSSING_CHROMA = 30
+
+
+def remove_ink_crossings(cleaned: np.ndarray, mask: np.ndarray, max_area: int = CROSSING_MAX_AREA,
+                         share: float = CROSSING_MASK_SHARE) -> np.ndarray:
+    """Paint white the small dark blobs that sit inside erased colour ink.
+
+    Where a blue signature stroke crosses the red seal's rim, the two inks multiply to a dark,
+    almost black patch that neither colour test catches; left alone it is read as "/" or "I"
+    and can pull a neighbouring line out of place. Such a patch is small, still tinted, and
+    its outline runs almost entirely along erased ink; a printed letter under the seal is
+    neutral black, and bordered mostly by paper (a piece the seal's strokes cut off may not
+    be, hence the tint test). ``share``: the part of the blob's one-pixel outline that must be erased
+    ink.
+    """
+    if not mask.any():
+        return cleaned
+    ys, xs = np.nonzero(mask)
+    top, bottom, left, right = max(0, ys.min() - 2), ys.max() + 3, max(0, xs.min() - 2), xs.max() + 3
+    region = cleaned[top:bottom, left:right]
+    dark = (cv2.cvtColor(region, cv2.COLOR_RGB2GRAY) < CROSSING_INK).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] <= max_area
+    small[0] = False
+    if not small.any():
+        return cleaned
+    grown = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    outline = (grown > 0) & (labels == 0)
+    around = np.bincount(grown[outline], minlength=count)
+    on_ink = np.bincount(grown[outline & mask[top:bottom, left:right]], minlength=count)
+    chroma = (region.max(axis=2).astype(np.int16) - region.min(axis=2)).astype(np.float64)
+    tinted = np.bincount(labels.ravel(), weights=chroma.ravel(), minlength=count) >= CROSSING_CHROMA * stats[:, cv2.CC_STAT_AREA]
+    crossings = small & tinted & (on_ink >= share * np.maximum(around, 1))
+    if not crossings.any():
+        return cleaned
+    region[crossings[grown]] = 255  # with its outline: the lighter anti-aliased edge goes too
     return cleaned
 
 
@@ -53,15 +123,23 @@ SEAL_RING_COVERAGE = 0.75
 PRINT_BLACK = 90
 
 
-def _ring_coverage(small: np.ndarray, x: float, y: float, radius: float) -> tuple[float, float]:
-    """Best share of inked samples along a circle near ``radius`` and the radius giving it."""
+def _ring_coverage(small: np.ndarray, x: float, y: float, radius: float) -> tuple[float, float, float, float]:
+    """Best share of inked samples along a circle near (``x``, ``y``, ``radius``): the share,
+    and the radius and centre giving it.
+
+    Hough's centre on the quarter-size copy can be a pixel or two off, and a circle that far
+    off runs along the inside of the ring on one side and outside on the other (a 9-px ring is
+    2 px wide here), so nearby centres are tried as well as nearby radii.
+    """
     angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)
-    best = (0.0, radius)
-    for r in np.arange(radius - 3, radius + 3.1, 0.5):
-        xs = np.clip((x + r * np.cos(angles)).astype(int), 0, small.shape[1] - 1)
-        ys = np.clip((y + r * np.sin(angles)).astype(int), 0, small.shape[0] - 1)
-        best = max(best, (float((small[ys, xs] < 200).mean()), float(r)))
-    return best
+    offsets = np.arange(-3, 3.1, 1.0)
+    dx, dy, r = np.meshgrid(offsets, offsets, np.arange(radius - 3, radius + 3.1, 0.5), indexing="ij")
+    dx, dy, r = dx.ravel()[:, None], dy.ravel()[:, None], r.ravel()[:, None]
+    xs = np.clip((x + dx + r * np.cos(angles)).astype(int), 0, small.shape[1] - 1)
+    ys = np.clip((y + dy + r * np.sin(angles)).astype(int), 0, small.shape[0] - 1)
+    shares = (small[ys, xs] < 200).mean(axis=1)
+    best = int(np.argmax(shares))
+    return float(shares[best]), float(r[best, 0]), float(x + dx[best, 0]), float(y + dy[best, 0])
 
 
 def suppress_grey_seal(gray: np.ndarray, dpi: float = 300.0) -> np.ndarray:
@@ -80,7 +158,7 @@ def suppress_grey_seal(gray: np.ndarray, dpi: float = 300.0) -> np.ndarray:
         return gray
     cleaned = gray
     for x, y, radius in circles[0][:6]:
-        coverage, ring = _ring_coverage(small, float(x), float(y), float(radius))
+        coverage, ring, x, y = _ring_coverage(small, float(x), float(y), float(radius))
         if coverage < SEAL_RING_COVERAGE:
             continue
         disc = np.zeros_like(gray)
@@ -236,17 +314,78 @@ def find_tables(rules: RuleMasks, min_row_height: int = 25) -> list[TableGrid]:
     return tables
 
 
+# A scrawl: a blob over ~0.4 in one way and ~0.1 in the other that inks under 12 % of its box.
+SCRAWL_MIN_INCHES = 0.4
+SCRAWL_MAX_FILL = 0.12
+# Share of ink in a ~letter-sized window above which a scrawl's pixel is taken for a letter touching it.
+SCRAWL_WINDOW = 31
+SCRAWL_LETTER_DENSITY = 0.25
+
+
+def is_bilevel(gray: np.ndarray) -> bool:
+    """True for a black-and-white scan (fax, G4 TIFF): almost no pixel is grey.
+
+    There a seal's ring is as black as print and often touches the signer's name, so blob
+    shape alone must not erase it (see :func:`remove_scrawls`).
+    """
+    sample = gray[::7, ::7]
+    return bool(np.count_nonzero((sample > 8) & (sample < 247)) < 0.01 * sample.size)
+
+
+def remove_scrawls(gray: np.ndarray, dpi: float = 300.0) -> np.ndarray:
+    """Paint white the large, sparse blobs of ink: signatures in dark ink, a seal's ring that
+    no test recognised, hand-drawn loops.
+
+    On a grey scan a signature cannot be told by colour, and Tesseract reads its strokes as
+    "|", "j", "lP" next to the signer's title. Printed letters, even in large titles, are
+    small or dense; a scrawl spans ~0.4 in or more (and a fair width the other way: a thin
+    straight line is left to the rule finder) while inking a few percent of its box. Run after ruled lines are removed: a table grid is just such a blob.
+    """
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    least = SCRAWL_MIN_INCHES * dpi
+    big = (np.maximum(widths, heights) >= least) & (np.minimum(widths, heights) >= least / 4)
+    scrawls = big & (stats[:, cv2.CC_STAT_AREA] < SCRAWL_MAX_FILL * widths * heights)
+    scrawls[0] = False
+    if not scrawls.any():
+        return gray
+    strokes = scrawls[labels]
+    # where a printed letter touches the scrawl (a bilevel seal's ring runs into the signer's
+    # name), the ink around it is dense: keep that part
+    density = cv2.boxFilter((ink > 0).astype(np.float32), -1, (SCRAWL_WINDOW, SCRAWL_WINDOW))
+    strokes &= density < SCRAWL_LETTER_DENSITY
+    removed = cv2.dilate(strokes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    removed &= (labels == 0) | scrawls[labels]
+    cleaned = gray.copy()
+    cleaned[removed] = 255
+    return cleaned
+
+
 SPECK_AREA = 50
 SPECK_REACH = 12
+# A period sits on the baseline: its bottom in the lowest part of the letter before it (a
+# descender letter's baseline is ~0.7 of its height), and within 1.5 reaches of its box.
+BASELINE_SHARE = 0.65
+PERIOD_GAP_REACHES = 1.5
+# A speck floating in a word gap: its bottom above this share of the letters beside it.
+MIDLINE_SHARE = 0.62
+# ... or far thinner than the letters' strokes (a period is about a stroke wide, ~0.25 x-height).
+TINY_SHARE = 0.16
 
 
 def remove_specks(gray: np.ndarray, max_area: int = SPECK_AREA, reach: int = SPECK_REACH) -> np.ndarray:
-    """Paint white the small blobs of ink (scanner dust, toner dots) that no letter is near.
+    """Paint white the small blobs of ink (scanner dust, toner dots) that are no mark of a letter.
 
-    At 300 DPI a speck is a roundish blob under ~50 px; so are a period or a diacritic, but
-    those sit within a few pixels of a letter, while dust lies in the margins, between lines
-    and inside table cells. A small blob survives if a larger one is within ``reach`` pixels;
-    an elongated one (a hyphen, a bullet dash) always survives.
+    At 300 DPI a speck is a roundish blob under ~50 px; so are a period or a diacritic. Marks
+    of letters are placed: a diacritic or an i-dot above or below a letter, a period on the
+    baseline right after one, a colon's dots stacked. Dust lands anywhere. So a small blob
+    goes if no larger blob is within ``reach`` pixels — unless it sits on the baseline just
+    after a letter (the period after "y" or "1" lies farther than ``reach`` from the ink) or
+    stacks with another dot — and it also goes if it floats at mid-height in a gap between two
+    letters with nothing above or below it (dust between words, read as "sổ.theo"). An
+    elongated blob (a hyphen, a bullet dash) always survives. Removed blobs go with their
+    grey anti-aliased rim, which would otherwise stay as a hollow ring.
     """
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -264,12 +403,19 @@ def remove_specks(gray: np.ndarray, max_area: int = SPECK_AREA, reach: int = SPE
     touching = np.bincount(labels[near > 0], minlength=count) > 0
     specks = small & ~touching
     specks[_dot_pairs(stats, specks, small)] = False
+    specks[_periods(stats, specks, ~small, reach)] = False
+    specks[_floating(stats, small & touching, reach)] = True
+    if not specks.any():
+        return gray
+    removed = cv2.dilate(specks[labels].astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    removed &= (labels == 0) | specks[labels]  # the rim, never a neighbouring letter's ink
     cleaned = gray.copy()
-    cleaned[specks[labels]] = 255
+    cleaned[removed] = 255
     return cleaned
 
 
 MAX_PAIR_CHECKS = 20_000_000
+PAIR_CHUNK = 256
 
 
 def _dot_pairs(stats: np.ndarray, candidates: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -288,6 +434,77 @@ def _dot_pairs(stats: np.ndarray, candidates: np.ndarray, small: np.ndarray) -> 
     dx, dy = np.abs(x[:, None] - ox[None, :]), np.abs(y[:, None] - oy[None, :])
     stacked = (dx <= 0.6 * size) & (dy > size) & (dy <= 4 * size)
     return ids[stacked.any(axis=1)]
+
+
+@dataclass(frozen=True)
+class _Boxes:
+    """Left, top, right, bottom (exclusive) and height of some components, as float columns."""
+
+    l: np.ndarray
+    t: np.ndarray
+    r: np.ndarray
+    b: np.ndarray
+    h: np.ndarray
+
+    @classmethod
+    def of(cls, stats: np.ndarray, ids: np.ndarray, column: bool) -> _Boxes:
+        left, top = stats[ids, cv2.CC_STAT_LEFT].astype(float), stats[ids, cv2.CC_STAT_TOP].astype(float)
+        width, height = stats[ids, cv2.CC_STAT_WIDTH].astype(float), stats[ids, cv2.CC_STAT_HEIGHT].astype(float)
+        shape = (-1, 1) if column else (1, -1)
+        return cls(*(v.reshape(shape) for v in (left, top, left + width, top + height, height)))
+
+
+def _any_pair(stats: np.ndarray, ids: np.ndarray, others: np.ndarray,
+              relation: Callable[[_Boxes, _Boxes], np.ndarray]) -> np.ndarray:
+    """For each of ``ids``: does ``relation(it, other)`` hold for some of ``others``? (chunked)"""
+    found = np.zeros(ids.size, dtype=bool)
+    if not ids.size or not others.size:
+        return found
+    theirs = _Boxes.of(stats, others, column=False)
+    for start in range(0, ids.size, PAIR_CHUNK):
+        mine = _Boxes.of(stats, ids[start:start + PAIR_CHUNK], column=True)
+        found[start:start + PAIR_CHUNK] = relation(mine, theirs).any(axis=1)
+    return found
+
+
+def _periods(stats: np.ndarray, candidates: np.ndarray, letters: np.ndarray, reach: int) -> np.ndarray:
+    """Labels among ``candidates`` sitting on the baseline just right of a letter at least twice
+    their height: a period or a colon's lower dot."""
+    ids, others = np.flatnonzero(candidates), np.flatnonzero(letters)
+    others = others[others > 0]
+
+    def after_on_baseline(dot: _Boxes, letter: _Boxes) -> np.ndarray:
+        gap = dot.l - letter.r
+        return ((gap >= -1) & (gap <= PERIOD_GAP_REACHES * reach) & (letter.h >= 2 * dot.h)
+                & (dot.b <= letter.b + 3) & (dot.b >= letter.t + BASELINE_SHARE * letter.h))
+    return ids[_any_pair(stats, ids, others, after_on_baseline)]
+
+
+def _floating(stats: np.ndarray, candidates: np.ndarray, reach: int) -> np.ndarray:
+    """Labels among ``candidates`` in a gap between two letters, with no blob above or below
+    them, and either well above the letters' baseline or far thinner than a stroke of theirs:
+    dust between words. A Vietnamese mark sits above or below its letter; a period sits on
+    the baseline and is as thick as the strokes beside it."""
+    ids = np.flatnonzero(candidates)
+    everything = np.arange(1, stats.shape[0])
+    letters = everything[(stats[1:, cv2.CC_STAT_AREA] >= SPECK_AREA)]
+
+    def stacked(dot: _Boxes, other: _Boxes) -> np.ndarray:
+        overlap = (other.l <= dot.r + 2) & (dot.l <= other.r + 2)
+        apart = np.maximum(other.t - dot.b, dot.t - other.b)
+        return overlap & (apart <= reach) & ((other.l != dot.l) | (other.t != dot.t))  # not itself
+
+    def beside(left_side: bool) -> Callable[[_Boxes, _Boxes], np.ndarray]:
+        def relation(dot: _Boxes, letter: _Boxes) -> np.ndarray:
+            gap = dot.l - letter.r if left_side else letter.l - dot.r
+            midline = dot.b < letter.t + MIDLINE_SHARE * letter.h
+            tiny = np.maximum(dot.r - dot.l, dot.h) < TINY_SHARE * letter.h
+            return ((gap >= 0) & (gap <= reach) & (letter.h >= 2 * dot.h) & (dot.t >= letter.t)
+                    & (dot.b <= letter.b + 2) & (midline | tiny))
+        return relation
+    floating = _any_pair(stats, ids, letters, beside(True)) & _any_pair(stats, ids, letters, beside(False))
+    ids = ids[floating]
+    return ids[~_any_pair(stats, ids, everything, stacked)]
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
@@ -318,6 +535,7 @@ def preprocess(rgb: np.ndarray, source_dpi: float, options: PreprocessOptions) -
     if options.remove_colour_ink and not _is_gray(rgb):
         rgb = suppress_colour_ink(rgb)
     gray = to_gray(rgb)
+    bilevel = is_bilevel(gray)
     scale = upscale_factor(source_dpi, options.upscale_to_dpi)
     if scale > 1.05:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
@@ -333,6 +551,8 @@ def preprocess(rgb: np.ndarray, source_dpi: float, options: PreprocessOptions) -
         rules = find_rules(gray)
         tables = find_tables(rules)
         gray = remove_rules(gray, rules)
+    if options.remove_scrawls and not bilevel:
+        gray = remove_scrawls(gray, source_dpi * scale)
     if options.remove_specks:
         gray = remove_specks(gray)
     if options.binarize:

@@ -10,7 +10,10 @@ as PNG for plain Tesseract; our pipeline reads the original file. CER is the edi
 the reference length on normalised text with whitespace runs collapsed (reading order counts),
 also with every diacritic stripped ("base letters": separates letter errors from mark errors).
 
-    .venv/bin/python tests/bench/bench_ocr.py [--set rendered|samples|all] [--json]
+    .venv/bin/python tests/bench/bench_ocr.py [--set rendered|samples|all] [--json] [--dump DIR]
+
+``--dump DIR`` writes, per page file, the truth and both engines' text, and prints each file's
+CER: the per-page breakdown that shows which pages and lines dominate the error.
 """
 
 from __future__ import annotations
@@ -114,10 +117,23 @@ def sample_cases() -> list[tuple[str, str, bytes, list[bytes], str]]:
     return cases
 
 
+def dump_case(folder: Path, condition: str, filename: str, truth: str, plain_text: str, our_text: str) -> None:
+    """Write the three texts of one case (canonical form, one file each) and print its CER."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{condition}-{filename}".replace(" ", "_").replace("/", "_")
+    for suffix, text in (("truth", truth), ("plain", plain_text), ("ours", our_text)):
+        (folder / f"{stem}.{suffix}.txt").write_text(text, encoding="utf-8")
+    errors, length = cer(truth, our_text)
+    plain_errors, _ = cer(truth, plain_text)
+    print(f"  {stem:60s} ours {errors:4d}/{length:5d} = {errors / max(1, length):6.2%}   plain {plain_errors / max(1, length):6.2%}",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", choices=["rendered", "samples", "all"], default="all")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--dump", type=Path, help="write truth / plain / ours text per case here and print per-case CER")
     args = parser.parse_args()
     settings = IngestSettings(ocr=OcrSettings(workers=1))  # one page at a time: same footing as plain
     cases = (rendered_cases() if args.set in ("rendered", "all") else []) + (sample_cases() if args.set in ("samples", "all") else [])
@@ -126,6 +142,8 @@ def main() -> None:
         for condition, filename, data, pngs, truth in cases:
             plain_text, plain_seconds = plain_tesseract(pngs, Path(scratch))
             our_text, our_seconds = ours(data, filename, settings)
+            if args.dump:
+                dump_case(args.dump, condition, filename, truth, plain_text, our_text)
             for name, text, seconds in (("plain", plain_text, plain_seconds), ("minhchung", our_text, our_seconds)):
                 table.setdefault(condition, {}).setdefault(name, Score()).add(truth, text, seconds, len(pngs))
                 table.setdefault("ALL", {}).setdefault(name, Score()).add(truth, text, seconds, len(pngs))
