@@ -7,8 +7,10 @@
 
     .venv/bin/python tests/bench/bench_ingest.py [--scan-pages 200] [--workers 2] [--files] [--json]
 
-``--files``: the scanned pages come as many small PDFs through one reused OCR pool (how the
-ingestion service runs), instead of one long PDF. CPU-seconds per page (all processes) are
+``--files``: the scanned pages come as many small PDFs through one reused OCR pool, one file
+after the other, instead of one long PDF. ``--service``: the same files go through the app's
+ingestion service (``submit`` then the worker's ``process_queue``, which extracts one file per
+OCR worker at once; reading stages off) in a scratch data folder. CPU-seconds per page (all processes) are
 reported too: wall time on a shared machine says more about the neighbours than about us.
 """
 
@@ -91,12 +93,13 @@ def many_files(pages: int, target: Path) -> None:
         for source in sources:
             if count >= pages:
                 break
-            (target / f"{copy:03d}-{source.name}").write_bytes(source.read_bytes())
+            # a comment after %%EOF makes each copy's bytes (so its sha256) unique, for the service
+            (target / f"{copy:03d}-{source.name}").write_bytes(source.read_bytes() + f"\n%copy {copy}\n".encode())
             count += len(pikepdf.open(source).pages)
         copy += 1
 
 
-def scanned(pages: int, workers: int, as_files: bool) -> dict:
+def scanned(pages: int, workers: int, as_files: bool, service: bool = False) -> dict:
     """One ``pages``-page PDF, or (``as_files``) many small PDFs through one reused OCR pool."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as scratch:
@@ -107,7 +110,7 @@ def scanned(pages: int, workers: int, as_files: bool) -> dict:
             many_files(pages, target)
         else:
             long_scan(pages, target)
-        command = [sys.executable, __file__, "--child", str(target), "--workers", str(workers)]
+        command = [sys.executable, __file__, "--child", str(target), "--workers", str(workers)] + ["--service"] * service
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         peak = 0
@@ -121,6 +124,30 @@ def scanned(pages: int, workers: int, as_files: bool) -> dict:
     pages = result["ocr_pages"]
     return {"pages": pages, "workers": workers, "seconds": seconds, "s_per_page": seconds / pages,
             "cpu_s_per_page": cpu / pages, "peak_rss_mb": peak / 1e6, **result}
+
+
+def child_service(target: Path, workers: int) -> None:
+    """Submit every PDF of ``target`` to the ingestion service and drain the queue (no reading stages)."""
+    os.environ["MINHCHUNG_HOME"] = tempfile.mkdtemp(prefix="minhchung-bench-")
+    os.environ["MINHCHUNG_INGEST__OCR__WORKERS"] = str(workers)
+    from minhchung.ui.context import AppContext
+    from minhchung.ui.services import ingestion
+    from minhchung.ui.settings import Settings
+
+    context = AppContext.open(Settings())
+    files = sorted(target.glob("*.pdf"))
+    assert all(ingestion.submit(context, path).outcome == "queued" for path in files)
+    started = time.perf_counter()
+    results = list(ingestion.process_queue(context, []))
+    seconds = time.perf_counter() - started
+    documents = [ingestion.load_document(context, r.document_id) for r in results if r.ok]
+    context.close()
+    pages = [p for d in documents for p in d.pages]
+    confidences = [p.confidence for p in pages if p.confidence is not None]
+    print(json.dumps({"extract_seconds": seconds, "files": len(files), "failed": sum(not r.ok for r in results),
+                      "ocr_pages": sum(p.strategy == "ocr" for p in pages),
+                      "mean_confidence": sum(confidences) / max(1, len(confidences)),
+                      "low_confidence_pages": sum(p.low_confidence for p in pages)}))
 
 
 def child(target: Path, workers: int) -> None:
@@ -150,15 +177,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--child", type=Path)
     parser.add_argument("--files", action="store_true", help="many small PDFs through one reused pool")
+    parser.add_argument("--service", action="store_true", help="the files through the ingestion service's queue")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.workers)
+        (child_service if args.service else child)(args.child, args.workers)
         return
     digital = born_digital()
     print(f"born-digital: {digital['pages']} pages in {digital['seconds']:.2f} s = {digital['pages_per_s']:.1f} pages/s wall, "
           f"{digital['pages_per_cpu_s']:.1f} pages per CPU-second ({digital['files']} files, strategies {digital['strategies']})")
-    scan = scanned(args.scan_pages, args.workers, args.files)
+    scan = scanned(args.scan_pages, args.workers, args.files or args.service, args.service)
     print(f"scanned: {scan['pages']} pages in {scan['files']} file(s), {scan['workers']} workers: {scan['seconds']:.0f} s wall = "
           f"{scan['s_per_page']:.2f} s/page; {scan['cpu_s_per_page']:.2f} CPU-s/page (all processes); peak RSS of the process tree {scan['peak_rss_mb']:.0f} MB; "
           f"mean confidence {scan['mean_confidence']:.1f}, low-confidence pages {scan['low_confidence_pages']}")
