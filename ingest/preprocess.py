@@ -350,15 +350,21 @@ def remove_scrawls(gray: np.ndarray, dpi: float = 300.0) -> np.ndarray:
     scrawls[0] = False
     if not scrawls.any():
         return gray
-    strokes = scrawls[labels]
-    # where a printed letter touches the scrawl (a bilevel seal's ring runs into the signer's
-    # name), the ink around it is dense: keep that part
-    density = cv2.boxFilter((ink > 0).astype(np.float32), -1, (SCRAWL_WINDOW, SCRAWL_WINDOW))
+    # only around the scrawls (a box filter over the whole page costs more than the rest)
+    boxes = stats[scrawls]
+    top, left = max(0, boxes[:, 1].min() - SCRAWL_WINDOW), max(0, boxes[:, 0].min() - SCRAWL_WINDOW)
+    bottom = (boxes[:, 1] + boxes[:, 3]).max() + SCRAWL_WINDOW
+    right = (boxes[:, 0] + boxes[:, 2]).max() + SCRAWL_WINDOW
+    near_labels = labels[top:bottom, left:right]
+    strokes = scrawls[near_labels]
+    # where a printed letter touches the scrawl (a signature running into the signer's name),
+    # the ink around it is dense: keep that part
+    density = cv2.boxFilter((ink[top:bottom, left:right] > 0).astype(np.float32), -1, (SCRAWL_WINDOW, SCRAWL_WINDOW))
     strokes &= density < SCRAWL_LETTER_DENSITY
     removed = cv2.dilate(strokes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    removed &= (labels == 0) | scrawls[labels]
+    removed &= (near_labels == 0) | scrawls[near_labels]
     cleaned = gray.copy()
-    cleaned[removed] = 255
+    cleaned[top:bottom, left:right][removed] = 255
     return cleaned
 
 
