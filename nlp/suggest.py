@@ -281,14 +281,14 @@ class _BankMatrices:
         return cls(vectors, labels, member, vocabulary, incidence, idf ** 2,
                    np.sqrt(incidence @ idf ** 2), house, incidence @ house)
 
-    def best(self, values: np.ndarray, floor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Per criterion: the largest value among its items (``floor`` if none or lower) and that item (-1)."""
+    def best(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per criterion: the largest value among its items (0 if none or negative) and that item (-1 if none)."""
         if not values.size:
-            return np.full(len(self.member), floor), np.full(len(self.member), -1)
+            return np.zeros(len(self.member)), np.full(len(self.member), -1)
         masked = np.where(self.member, values[None, :], -np.inf)
         index, top = masked.argmax(axis=1), masked.max(axis=1)
         found = top > -np.inf
-        return np.where(found, np.maximum(top, floor), floor), np.where(found, index, -1)
+        return np.where(found, np.maximum(top, 0.0), 0.0), np.where(found, index, -1)
 
     def columns(self, tokens: Iterable[str]) -> tuple[np.ndarray, list[str]]:
         """Vocabulary columns of the query's tokens that the bank knows, and the tokens it does not."""
