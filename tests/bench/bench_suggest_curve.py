@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+
 from minhchung.nlp.embeddings import MemoEmbedder, load_embedder
 from minhchung.nlp.frameworks import load_framework
 from minhchung.nlp.suggest import Suggester, load_params

