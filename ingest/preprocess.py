@@ -33,15 +33,20 @@ class PreprocessOptions:
     upscale_to_dpi: int = 300
 
 
-def _red_or_blue(hsv: np.ndarray, min_saturation: int, min_value: int) -> np.ndarray:
+def _red(hsv: np.ndarray, min_saturation: int, min_value: int) -> np.ndarray:
     hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    coloured = (saturation > min_saturation) & (value > min_value)
-    return coloured & ((hue <= 12) | (hue >= 158) | ((hue >= 95) & (hue <= 135)))
+    return (saturation > min_saturation) & (value > min_value) & ((hue <= 12) | (hue >= 158))
 
 
-# Hysteresis on saturation: clearly coloured pixels seed the ink, paler ones connected to them
-# join it — a thin pen line loses saturation to JPEG's half-resolution colour and would
-# otherwise stay behind as a dashed dark line over the signer's name.
+def _blue(hsv: np.ndarray, min_saturation: int, min_value: int) -> np.ndarray:
+    hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    return (saturation > min_saturation) & (value > min_value) & (hue >= 95) & (hue <= 135)
+
+
+# Hysteresis on saturation for pen ink: clearly blue pixels seed it, paler blue ones connected
+# to them join it — a thin pen line loses saturation to JPEG's half-resolution colour and would
+# otherwise stay behind as a dashed dark line over the signer's name. Not for the red seal: its
+# broad strokes keep their colour, and it lies over printed titles whose tinted edges it would eat.
 INK_SATURATION, INK_SATURATION_WEAK = 70, 50
 INK_VALUE, INK_VALUE_WEAK = 70, 110
 
@@ -54,14 +59,14 @@ def colour_ink_mask(rgb: np.ndarray) -> np.ndarray:
     the seal covers it.
     """
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    strong = _red_or_blue(hsv, INK_SATURATION, INK_VALUE)
-    if not strong.any():
-        return strong
-    weak = _red_or_blue(hsv, INK_SATURATION_WEAK, INK_VALUE_WEAK) | strong
-    count, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
-    seeded = np.bincount(labels[strong], minlength=count) > 0
-    seeded[0] = False
-    return cv2.dilate(seeded[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    red, blue = _red(hsv, INK_SATURATION, INK_VALUE), _blue(hsv, INK_SATURATION, INK_VALUE)
+    if blue.any():
+        pale = _blue(hsv, INK_SATURATION_WEAK, INK_VALUE_WEAK) | blue
+        count, labels = cv2.connectedComponents(pale.astype(np.uint8), connectivity=8)
+        seeded = np.bincount(labels[blue], minlength=count) > 0
+        seeded[0] = False
+        blue = seeded[labels]
+    return cv2.dilate((red | blue).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
 
 
 def suppress_colour_ink(rgb: np.ndarray) -> np.ndarray:
