@@ -60,6 +60,13 @@ def test_a_pale_stretch_of_pen_line_joined_to_the_stroke_is_ink_an_isolated_one_
     assert not mask[300:303, 250:400].any()
 
 
+def test_the_red_seal_does_not_grow_into_pale_red_edges_of_print_under_it():
+    page = _page()
+    page[100:120, 50:250] = RED                   # the seal's stroke
+    page[120:123, 50:250] = (150, 110, 115)       # the tinted edge of a printed title beneath it
+    assert not colour_ink_mask(page)[121:123, 50:250].any()
+
+
 def _letters(page: np.ndarray, *lefts: int, top: int = 100, height: int = 30, width: int = 20) -> None:
     for left in lefts:
         page[top:top + height, left:left + width] = 0
