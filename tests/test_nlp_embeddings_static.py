@@ -7,16 +7,28 @@ import shutil
 
 import numpy as np
 import pytest
-import scipy.sparse as sparse
-
 from minhchung.index.indexing import spec_for
 from minhchung.index.sparse import tokenize
 from minhchung.index.vectorstore import EmbedderMismatchError
 from minhchung.index.vectorstore.edge import EdgeVectorStore
 from minhchung.ingest.errors import UsageError
 from minhchung.ingest.normalize import normalize_text
-from minhchung.nlp.distill_static import Params, Vocabulary, _place_tone, folded_entries, refine, write
-from minhchung.nlp.embeddings import StaticEmbedder, load_embedder, static_folder, static_grams, static_segments
+from minhchung.nlp.distill_static import (
+    Params,
+    Vocabulary,
+    _place_tone,
+    folded_entries,
+    refine,
+    write,
+)
+from minhchung.nlp.embeddings import (
+    StaticEmbedder,
+    load_embedder,
+    static_folder,
+    static_grams,
+    static_segments,
+)
+from scipy import sparse
 
 SHIPPED = "vi-e5-static"
 PLAN = "Kế hoạch tự đánh giá chất lượng giáo dục của nhà trường năm học 2025-2026: thành lập hội đồng tự đánh giá, phân công viết báo cáo."

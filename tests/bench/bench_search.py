@@ -27,8 +27,7 @@ from pathlib import Path
 from minhchung.index import search
 from minhchung.index.indexing import IndexableDocument, Indexer
 from minhchung.index.search import SearchService
-from minhchung.index.vectorstore import edge
-from minhchung.index.vectorstore import QueryMode
+from minhchung.index.vectorstore import QueryMode, edge
 from minhchung.index.vectorstore.edge import EdgeVectorStore
 from minhchung.ingest.document import Document
 from minhchung.ingest.normalize import fold_accents
