@@ -64,6 +64,7 @@ _INSTANCE_WEIGHT = 0.1
 _HOUSE_PRIOR = 5.0  # own items after which half of the house-style offset is taken out
 _NEAR_DUPLICATE = 0.5  # own-item overlap from which the reason line names the school's item
 VECTORS_DIR = "vectors"
+REFERENCE_DIR = "reference"
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,85 @@ def write_framework_vectors(framework_id: str, texts: FrameworkTexts, embedder: 
                 "queries": len(texts.queries), "passages": len(texts.passages), "dim": int(vectors.shape[1])}
     (directory / f"{stem}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return directory / f"{stem}.npy"
+
+
+@dataclass(frozen=True)
+class ReferenceItem:
+    """One coded title of a shipped reference list (``models/suggester/reference/<list>.jsonl``).
+
+    ``source`` names the list, so an evaluation can leave a whole school's list out."""
+
+    source: str
+    title: str
+    framework: str
+    criterion: str
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return self.title, self.criterion
+
+
+def _reference_dir() -> Traversable:
+    return files("minhchung.models") / "suggester" / REFERENCE_DIR
+
+
+def reference_lists(directory: Traversable | None = None) -> dict[str, tuple[ReferenceItem, ...]]:
+    """Every shipped reference list by name, items in file order (lists sorted by name)."""
+    folder = directory or _reference_dir()
+    found = sorted((p for p in folder.iterdir() if p.name.endswith(".jsonl")), key=lambda p: p.name)
+    return {p.name.removesuffix(".jsonl"): _read_reference(p) for p in found}
+
+
+def _read_reference(path: Traversable) -> tuple[ReferenceItem, ...]:
+    source = path.name.removesuffix(".jsonl")
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(ReferenceItem(source, raw["title"], raw["framework"], raw["criterion"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise UsageError(f"Reference list {path.name}, line {number}: not a coded title ({error}).",
+                             f"Danh sách tham chiếu {path.name}, dòng {number}: không phải minh chứng đã mã hoá.") from error
+    return tuple(items)
+
+
+def load_reference_lists(framework_id: str, exclude: Iterable[str] = (),
+                         directory: Traversable | None = None) -> tuple[ReferenceItem, ...]:
+    """The shipped reference items of ``framework_id``, leaving out the lists named in ``exclude``.
+
+    Same framework only: a legacy list is not carried to TT57 through ``mapping_to`` here, because
+    that table maps some criteria to several (1.4 → 1.2, 2.1) and is marked "inferred" — label
+    noise in exemplars that act like official suggestions."""
+    left_out = set(exclude)
+    return tuple(item for name, items in reference_lists(directory).items() if name not in left_out
+                 for item in items if item.framework == framework_id)
+
+
+def reference_texts(framework_id: str, abbreviations: AbbreviationTable,
+                    directory: Traversable | None = None) -> FrameworkTexts:
+    """What a suggester embeds for the framework's whole shipped reference (query side, expanded
+    like any title); its digest names the shipped reference vectors."""
+    return FrameworkTexts(tuple(abbreviations.expand(normalize_text(item.title)).text
+                                for item in load_reference_lists(framework_id, directory=directory)), ())
+
+
+def reference_vectors_id(framework_id: str) -> str:
+    """The name under which a framework's reference vectors ship next to its own vectors."""
+    return f"{framework_id}-reference"
+
+
+def load_reference_vectors(framework_id: str, abbreviations: AbbreviationTable, embedder_id: str,
+                           directory: Traversable | None = None) -> dict[str, np.ndarray]:
+    """Shipped vectors of the framework's reference titles by embedded text; empty when stale or absent.
+
+    Keyed by text so any subset of the shipped lists (the benchmark leaves one out) reuses them."""
+    texts = reference_texts(framework_id, abbreviations)
+    if not texts.queries:
+        return {}
+    vectors = load_framework_vectors(reference_vectors_id(framework_id), texts, embedder_id, directory)
+    return {} if vectors is None else dict(zip(texts.queries, vectors))
 
 
 def syllables(text: str) -> list[str]:
@@ -358,7 +438,7 @@ class Suggester:
             self._examples.add(title, criterion, vector, self._lexical(title))
         self._official_count = len(official)
         self._own = _Bank(count, dim, self._weight)
-        self._add_many(self._examples, self._known(reference))
+        self._add_reference(self._known(reference))
         self.add_exemplars(exemplars)
 
     # -- exemplars ---------------------------------------------------------------------------
@@ -375,6 +455,11 @@ class Suggester:
     def exemplar_count(self) -> int:
         return len(self._own)
 
+    @property
+    def reference_count(self) -> int:
+        """Reference items among the examples (the official suggestions not counted)."""
+        return len(self._examples) - self._official_count
+
     def _known(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
         return [(normalize_text(t), self._criterion_index(c)) for t, c in pairs if normalize_text(t)]
 
@@ -384,12 +469,24 @@ class Suggester:
                              f"Tiêu chí {criterion} không có trong bộ tiêu chuẩn {self.framework.id}.")
         return self._position[criterion]
 
-    def _add_many(self, bank: _Bank, pairs: Sequence[tuple[str, int]]) -> None:
+    def _add_many(self, bank: _Bank, pairs: Sequence[tuple[str, int]],
+                  known: dict[str, np.ndarray] | None = None) -> None:
+        """Embed and add ``pairs``; texts found in ``known`` (shipped vectors) are not embedded again."""
         if not pairs:
             return
-        vectors = self.embedder.embed_queries([self._prepare(t) for t, _ in pairs])
-        for (title, criterion), vector in zip(pairs, vectors):
+        prepared = [self._prepare(t) for t, _ in pairs]
+        shipped = known or {}
+        missing = [text for text in dict.fromkeys(prepared) if text not in shipped]
+        embedded = dict(zip(missing, self.embedder.embed_queries(missing))) if missing else {}
+        for (title, criterion), text in zip(pairs, prepared):
+            vector = shipped[text] if text in shipped else embedded[text]
             bank.add(title, criterion, vector, self._lexical(title))
+
+    def _add_reference(self, pairs: Sequence[tuple[str, int]]) -> None:
+        """Reference items join the examples; titles of the shipped lists take their shipped vectors."""
+        if pairs:
+            known = load_reference_vectors(self.framework.id, self.abbreviations, self.embedder.id)
+            self._add_many(self._examples, pairs, known)
 
     # -- text preparation --------------------------------------------------------------------
 

