@@ -324,7 +324,7 @@ SCRAWL_MIN_INCHES = 0.4
 SCRAWL_MAX_FILL = 0.12
 # Share of ink in a ~letter-sized window above which a scrawl's pixel is taken for a letter touching it.
 SCRAWL_WINDOW = 31
-SCRAWL_LETTER_DENSITY = 0.25
+SCRAWL_LETTER_DENSITY = 0.35
 
 
 def is_bilevel(gray: np.ndarray) -> bool:
