@@ -15,7 +15,8 @@ from minhchung.index.vectorstore.edge import EdgeTuning, EdgeVectorStore
 
 SPEC = CollectionSpec("test:random-unit", DIM)
 POINTS = 2400
-# A 384-d point is 1.5 KB of dense vector: a 1 500 KB cap holds about 1 000 points.
+# The engine counts 2–3 KB of vectors per synthetic chunk: a 1 500 KB cap holds under 750 of them,
+# so two 800-point slices can never be merged into one segment.
 SMALL = EdgeTuning(load_slice=800, max_segment_kb=1500, indexing_threshold_kb=100)
 
 
@@ -56,7 +57,7 @@ def test_reopened_sliced_shard_has_capped_segments_and_every_point(loaded, point
         store.ensure_collection(SPEC)
         stats = store.stats()
         assert stats.points == POINTS == store.count()
-        # 2 400 points × 1.5 KB = 3 600 KB of dense vectors cannot fit in fewer than 3 capped segments.
+        # 3 slices of 800 (≥ 1 600 KB each, over the cap) are never merged: at least 3 segments.
         assert stats.segments >= 3
         for point in points[::400]:
             assert store.query(point.dense, None, None, 1, QueryMode.DENSE)[0].id == point.id

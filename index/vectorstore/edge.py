@@ -57,8 +57,8 @@ class EdgeTuning:
 
     ``load_slice``: optimise (index + merge + flush) after this many upserted points, so a bulk
     load never leaves more than one slice of unindexed points behind. ``max_segment_kb`` caps the
-    segments merges build, in KB of vectors as the engine counts them (measured: the dense ones,
-    1.5 KB per 384-d point), which caps what one merge must hold in memory.
+    segments merges build, in KB of vectors as the engine counts them (measured: 2–3 KB per
+    chunk, dense + lexical), which caps what one merge must hold in memory.
     ``indexing_threshold_kb``: segments above it get their HNSW graph. ``*_memory`` place the
     dense vectors, the sparse index and the payload (``cold`` = memory-mapped, read on demand).
     """

@@ -2,7 +2,8 @@
 
     nice -n 19 .venv/bin/python tests/bench/bench_search_memory.py 100000 bounded
     nice -n 19 .venv/bin/python tests/bench/bench_search_memory.py 100000 baseline
-    ... 20000 bounded --slice 5000 --max-segment-kb 128000 --sparse cold   # variants
+    ... 20000 bounded --slice 5000 --max-segment-kb 8000 --sparse cold   # variants
+    ... 100000 bounded --keep /tmp/shard100k; ... 100000 bounded --serve /tmp/shard100k/index  # app again later
 
 Configs: ``baseline`` = engine defaults, one optimise at the end (what the code did before);
 ``bounded`` = :class:`EdgeTuning` defaults (sliced load, capped segments); flags override knobs.
@@ -129,17 +130,19 @@ def main() -> None:
     parser.add_argument("--sparse", choices=["pinned", "cached", "cold"])
     parser.add_argument("--payload", choices=["pinned", "cached", "cold"])
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--serve", type=Path, help="internal: phase 2 on this index folder")
+    parser.add_argument("--serve", type=Path, help="phase 2 only, on this index folder (e.g. one kept by --keep)")
+    parser.add_argument("--keep", type=Path, help="build the index in this new folder and keep it")
     args = parser.parse_args()
     if args.serve is not None:
         print(json.dumps(serve(args, args.serve)), flush=True)
         return
-    folder = Path(tempfile.mkdtemp(prefix="minhchung-memory-"))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="minhchung-memory-"))
     try:
         print(json.dumps(load(args, folder / "index")), flush=True)
         subprocess.run([sys.executable, *sys.argv, "--serve", str(folder / "index")], check=True)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
