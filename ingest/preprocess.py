@@ -365,7 +365,8 @@ def remove_scrawls(gray: np.ndarray, dpi: float = 300.0) -> np.ndarray:
     # where a printed letter touches the scrawl (a signature running into the signer's name),
     # the ink around it is dense: keep that part
     density = cv2.boxFilter((ink[top:bottom, left:right] > 0).astype(np.float32), -1, (SCRAWL_WINDOW, SCRAWL_WINDOW))
-    strokes &= density < SCRAWL_LETTER_DENSITY
+    letters = cv2.dilate((density >= SCRAWL_LETTER_DENSITY).astype(np.uint8), np.ones((7, 7), np.uint8))
+    strokes &= letters == 0  # (grown: a letter's corners have less ink around them than its middle)
     removed = cv2.dilate(strokes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     removed &= (near_labels == 0) | scrawls[near_labels]
     cleaned = gray.copy()
