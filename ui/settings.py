@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from minhchung.index.settings import IndexSettings
 from minhchung.ingest.settings import IngestSettings
+from minhchung.nlp.settings import SuggestSettings
 
 Level = Literal["mam_non", "tieu_hoc", "thcs", "thpt", "nhieu_cap", "gdtx"]
 
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="default: SQLite file in the data folder")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    suggest: SuggestSettings = Field(default_factory=SuggestSettings)
     school: SchoolDefaults = Field(default_factory=SchoolDefaults)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 

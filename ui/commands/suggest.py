@@ -13,7 +13,6 @@ from pathlib import Path
 
 import typer
 from minhchung.ingest.errors import MinhchungError, UsageError
-from minhchung.nlp.embeddings import DEFAULT_EMBEDDER
 from minhchung.ui.context import AppContext
 from minhchung.ui.services.suggestions import SuggesterPool
 
@@ -65,7 +64,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="in JSON"),
         batch: Path | None = typer.Option(None, "--batch", help="tệp JSONL vào: {title, framework, text?} mỗi dòng"),
         out: Path | None = typer.Option(None, "--out", help="tệp JSONL ra (với --batch)"),
-        embedder: str = typer.Option(DEFAULT_EMBEDDER, "--embedder", hidden=True),
+        embedder: str | None = typer.Option(None, "--embedder", hidden=True, help="default: settings suggest.embedder"),
     ) -> None:
         if batch is None and (not title or not framework):
             raise UsageError("Give --title and --framework, or --batch IN.jsonl --out OUT.jsonl.",
@@ -74,7 +73,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--batch needs --out.", "--batch cần --out.")
         context = AppContext.open()
         try:
-            pool = SuggesterPool(context, embedder)
+            pool = SuggesterPool(context, embedder or context.settings.suggest.embedder)
             if batch is not None:
                 try:
                     lines = [line for line in batch.read_text(encoding="utf-8").splitlines() if line.strip()]

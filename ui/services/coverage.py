@@ -44,7 +44,7 @@ def coverage_report(context: AppContext, user: CurrentUser, period_id: int | Non
 def system_coverage(context: AppContext, school_id: int, period: Period) -> CoverageReport:
     """Coverage without a person (the CLI runs as the machine's owner)."""
     framework = load_framework(period.framework_id, context.settings.frameworks_override_dir)
-    spec = context.settings.index.embedder
+    spec = context.settings.suggest.embedder  # the indicators are matched like criteria are suggested
     with context.db.session() as session:
         return compute_coverage(session, school_id=school_id, period=period, framework=framework,
                                 embedder=lambda: load_embedder(spec))

@@ -89,7 +89,7 @@ class CriterionSuggestions:
         from minhchung.nlp.letter_header import load_doctypes
         from minhchung.ui.services.suggestions import SuggesterPool
 
-        self.pool = SuggesterPool(context, context.settings.index.embedder)
+        self.pool = SuggesterPool(context, context.settings.suggest.embedder)
         self.type_names = {t.id: t.name for t in load_doctypes() if t.id != "khac"}
         self._learnt: dict[str, tuple] = {}  # framework → state of its confirmations when last learnt
 
