@@ -5,10 +5,10 @@ secretary must file under the right criterion. No single signal is reliable, so 
 gets a small feature vector and a linear model (weights fit on held-out school lists, stored as
 JSON in ``models/suggester/params.json``) turns it into a score:
 
-* kNN over embeddings: the closest official "minh chứng gợi ý" of the criterion (plus any
-  reference lists: other schools' coded items), the closest of the school's own confirmed items
-  (``add_exemplar`` — effective at once, nothing is retrained), and a similarity-weighted vote of
-  the nearest of them. A school writes its house style into every title (its name, "năm học
+* kNN over embeddings: the closest official "minh chứng gợi ý" of the criterion (plus reference
+  lists: other schools' coded items, shipped in ``models/suggester/reference``), the closest of
+  the school's own confirmed items (``add_exemplar`` — effective at once, nothing is retrained),
+  and a similarity-weighted vote of the nearest of them. A school writes its house style into every title (its name, "năm học
   2026-2027", its favourite doc types), so its own items resemble any new title of the school more
   than the official wording does, whatever the criterion. Their similarities are therefore taken
   back by the house-style offset (how much closer the title is to the school's items on average
@@ -249,12 +249,11 @@ def load_reference_lists(framework_id: str, exclude: Iterable[str] = (),
                  for item in items if item.framework == framework_id)
 
 
-def reference_texts(framework_id: str, abbreviations: AbbreviationTable,
-                    directory: Traversable | None = None) -> FrameworkTexts:
+def reference_texts(framework_id: str, abbreviations: AbbreviationTable) -> FrameworkTexts:
     """What a suggester embeds for the framework's whole shipped reference (query side, expanded
     like any title); its digest names the shipped reference vectors."""
     return FrameworkTexts(tuple(abbreviations.expand(normalize_text(item.title)).text
-                                for item in load_reference_lists(framework_id, directory=directory)), ())
+                                for item in load_reference_lists(framework_id)), ())
 
 
 def reference_vectors_id(framework_id: str) -> str:
@@ -266,7 +265,8 @@ def load_reference_vectors(framework_id: str, abbreviations: AbbreviationTable, 
                            directory: Traversable | None = None) -> dict[str, np.ndarray]:
     """Shipped vectors of the framework's reference titles by embedded text; empty when stale or absent.
 
-    Keyed by text so any subset of the shipped lists (the benchmark leaves one out) reuses them."""
+    Keyed by text so any subset of the shipped lists (the benchmark leaves one out) reuses them.
+    ``directory`` is where the vector files are (default ``models/suggester/vectors``)."""
     texts = reference_texts(framework_id, abbreviations)
     if not texts.queries:
         return {}
