@@ -193,22 +193,35 @@ def _crosses(segment: list[RawWord], gap: tuple[float, float]) -> bool:
     return box.l < gap[0] and box.r > gap[1]
 
 
+SIGNATURE_GAP_LINES = 8.0
+"""Largest blank space (in line heights) a column band continues across when the row after it
+is split at the same column gap: the space left for signatures and the seal between "THƯ KÝ …
+TRƯỞNG BAN" and the signers' names, which must be read column by column, not across."""
+
+
 def _band_end(rows: list[list[list[RawWord]]], start: int, height: float) -> tuple[int, float]:
     """End (exclusive) of the band starting at ``start`` and its column boundary x.
 
     The gap is narrowed to what every split row leaves free; a row spanning it, or a split
-    row whose gap no longer overlaps, or a paragraph-sized vertical space ends the band.
+    row whose gap no longer overlaps, or a paragraph-sized vertical space ends the band —
+    unless the row after the space is split at the band's gap (signature space, see
+    :data:`SIGNATURE_GAP_LINES`).
     """
     left, right = _column_boundary(rows[start])
     end = start + 1
     while end < len(rows):
         previous, current = _union([w for s in rows[end - 1] for w in s]), _union([w for s in rows[end] for w in s])
-        if current.t - previous.b > 1.5 * height or any(_crosses(s, (left, right)) for s in rows[end]):
+        if any(_crosses(s, (left, right)) for s in rows[end]):
             break
-        if len(rows[end]) >= 2:
+        split = len(rows[end]) >= 2
+        if split:
             gap_left, gap_right = _column_boundary(rows[end])
             if max(left, gap_left) >= min(right, gap_right):
                 break
+        space = current.t - previous.b
+        if space > 1.5 * height and not (split and space <= SIGNATURE_GAP_LINES * height):
+            break
+        if split:
             left, right = max(left, gap_left), min(right, gap_right)
         end += 1
     return end, (left + right) / 2

@@ -286,11 +286,15 @@ def _orientation(image: np.ndarray, settings: OcrSettings) -> int:
     return rotate if rotate in _ROTATIONS and float(osd.get("orientation_conf", 0)) >= 1.0 else 0
 
 
-def _limit_threads() -> None:
+def _prepare_worker(niceness: int) -> None:
     """Worker initialiser: Tesseract and OpenCV single-threaded, one worker per core (their
-    own threads would only fight the other workers for the same cores)."""
+    own threads would only fight the other workers for the same cores); and a lower CPU
+    priority, inherited by Tesseract, so people using the app while a pile of scans is read get
+    the cores first (OCR still takes every idle cycle)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cv2.setNumThreads(1)
+    if niceness:
+        os.nice(niceness)
 
 
 def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPoolExecutor:
@@ -303,7 +307,7 @@ def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPool
     """
     workers = max(1, min(settings.workers, pages or settings.workers))
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_limit_threads)
+                               initializer=_prepare_worker, initargs=(settings.niceness,))
 
 
 def run_ocr(tasks: list[OcrTask], progress: ProgressCallback | None = None,

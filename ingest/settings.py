@@ -15,6 +15,7 @@ class OcrSettings(BaseModel):
     language: str = Field("vie", description="Tesseract language; 'vie' alone beats 'vie+eng'")
     dpi: int = Field(300, ge=150, le=600)
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+    niceness: int = Field(5, ge=0, le=19, description="OCR worker processes yield the CPU to the app's users by this much")
     low_confidence: float = Field(70.0, description="pages with mean word confidence below are flagged")
     remove_seal: bool = Field(True, description="paint red seals and blue ink white, and round grey seals on grey scans, before OCR")
     deskew: bool = True
