@@ -58,6 +58,19 @@ def test_a_single_wide_gap_row_is_not_a_column_band():
     assert _block_texts(words) == ["Điều 1. Thành lập hội đồng\ngồm các ông bà có tên sau đây và các tổ trưởng"]
 
 
+def test_signers_names_below_the_signature_space_stay_under_their_titles():
+    words = (_row(400, (60, "Cuộc họp kết thúc lúc 10 giờ 30 cùng ngày và các thành viên thống nhất"))
+             + _row(430, (90, "THƯ KÝ"), (380, "TRƯỞNG BAN"))
+             + _row(500, (70, "Lã Thị Hương"), (370, "Quách Văn Lực")))  # ≈ 5 line heights of signatures
+    assert _block_texts(words)[-2:] == ["THƯ KÝ\nLã Thị Hương", "TRƯỞNG BAN\nQuách Văn Lực"]
+
+
+def test_a_far_two_column_row_is_not_pulled_into_an_earlier_band():
+    words = (_row(100, (90, "THƯ KÝ"), (380, "TRƯỞNG BAN"))
+             + _row(400, (70, "Nơi nhận"), (370, "Phụ lục kèm theo")))  # a page-third away: not signatures
+    assert _block_texts(words) == ["THƯ KÝ TRƯỞNG BAN", "Nơi nhận Phụ lục kèm theo"]
+
+
 def test_paragraph_gap_starts_a_new_block_and_offsets_index_the_text():
     words = _row(40, (60, "Dòng một")) + _row(54, (60, "Dòng hai")) + _row(100, (60, "Đoạn mới"))
     page = assemble_page(1, 595, 842, "text-layer", arrange_blocks(words))
