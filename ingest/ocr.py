@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -297,6 +299,14 @@ def _prepare_worker(niceness: int) -> None:
         os.nice(niceness)
 
 
+class _OcrPool(ProcessPoolExecutor):
+    """A process pool whose workers, started on demand by ``submit``, never re-run a page script."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        with _library_main():
+            return super().submit(fn, *args, **kwargs)
+
+
 def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPoolExecutor:
     """A pool for OCR tasks (spawned, so it is safe from threaded hosts like Streamlit).
 
@@ -306,7 +316,7 @@ def ocr_executor(settings: OcrSettings, pages: int | None = None) -> ProcessPool
     keep its work under ``if __name__ == "__main__":`` (the usual multiprocessing rule).
     """
     workers = max(1, min(settings.workers, pages or settings.workers))
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+    return _OcrPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_prepare_worker, initargs=(settings.niceness,))
 
 
@@ -335,6 +345,30 @@ def _run_serially(tasks: Iterable[OcrTask], progress: ProgressCallback | None) -
         if progress:
             progress(done, len(task_list))
     return results
+
+
+_SPAWN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _library_main() -> Iterator[None]:
+    """While OCR workers may be spawned, present this module as ``__main__``.
+
+    A spawned child first re-runs the parent's ``__main__`` file. Streamlit makes each page it
+    runs the process's ``__main__``, so an OCR worker started while a person had the upload page
+    open re-ran that page, found no login, and died (``BrokenProcessPool`` for every upload). This
+    module has a spec, so the child imports it by name instead: harmless, and it needs it anyway.
+    The pool starts workers inside ``submit`` (:class:`_OcrPool`); the lock keeps two extraction
+    threads from swapping ``__main__`` at once, and a later swap by Streamlit is never undone.
+    """
+    with _SPAWN_LOCK:
+        saved, library = sys.modules["__main__"], sys.modules[__name__]
+        sys.modules["__main__"] = library
+        try:
+            yield
+        finally:
+            if sys.modules["__main__"] is library:
+                sys.modules["__main__"] = saved
 
 
 def _run_in(executor: Executor, tasks: list[OcrTask], progress: ProgressCallback | None) -> list[OcrPage]:
