@@ -112,7 +112,7 @@ def _upload(driver, path: Path, button: str, expected: str) -> None:
         _settle(driver)
         _click(driver, button)
         try:
-            WebDriverWait(driver, 20, poll_frequency=0.5).until(
+            WebDriverWait(driver, 60, poll_frequency=0.5).until(
                 EC.text_to_be_present_in_element((By.TAG_NAME, "body"), expected))
             return
         except TimeoutException:
